@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Protocol
 
 
@@ -31,3 +32,17 @@ class FrozenClock:
 
     def set(self, at: float) -> None:
         self._at = at
+
+
+class OffsetFileClock:
+    """System time plus a number of seconds read from a file on every call (end-to-end tests only)."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+
+    def now(self) -> float:
+        try:
+            offset = float(self._path.read_text().strip() or 0)
+        except (OSError, ValueError):
+            offset = 0.0
+        return time.time() + offset

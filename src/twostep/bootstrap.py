@@ -1,0 +1,54 @@
+"""The one place that wires implementations together. Tests build their own with build(settings, clock=...)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from twostep.clock import Clock, OffsetFileClock, SystemClock
+from twostep.crypto.keyring import KeyRing
+from twostep.crypto.passwords import PasswordHasher
+from twostep.identity.service import IdentityService
+from twostep.mfa.service import MfaService
+from twostep.mfa.verifier import CodeVerifier
+from twostep.settings import Settings
+from twostep.signin.service import SignInService
+from twostep.store.engine import create_engine
+from twostep.store.unit_of_work import SqlUnitOfWorkFactory
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    clock: Clock
+    engine: sa.Engine
+    uow: SqlUnitOfWorkFactory
+    keyring: KeyRing
+    hasher: PasswordHasher
+    verifier: CodeVerifier
+    identity: IdentityService
+    mfa: MfaService
+    signin: SignInService
+
+
+def build(settings: Settings, *, clock: Clock | None = None, keyring: KeyRing | None = None) -> Services:
+    if clock is None:
+        clock = OffsetFileClock(settings.clock_offset_file) if settings.clock_offset_file else SystemClock()
+    keyring = keyring or KeyRing.load(settings.key_file)
+    engine = create_engine(settings.database_url)
+    uow = SqlUnitOfWorkFactory(engine)
+    hasher = PasswordHasher()
+    verifier = CodeVerifier(keyring, clock, settings.mfa_throttle)
+    return Services(
+        settings=settings,
+        clock=clock,
+        engine=engine,
+        uow=uow,
+        keyring=keyring,
+        hasher=hasher,
+        verifier=verifier,
+        identity=IdentityService(uow, clock, keyring, hasher),
+        mfa=MfaService(uow, clock, keyring, verifier),
+        signin=SignInService(uow, clock, hasher, verifier),
+    )

@@ -1,0 +1,59 @@
+"""Typed failures of the identity domain; adapters translate them (console message, AWS error code)."""
+
+from __future__ import annotations
+
+
+class IdentityError(Exception):
+    """Base class: the message is safe to show to the caller."""
+
+
+class NoSuchAccount(IdentityError):
+    pass
+
+
+class NoSuchUser(IdentityError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"The user with name {name} cannot be found.")
+        self.name = name
+
+
+class UserAlreadyExists(IdentityError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"User with name {name} already exists.")
+        self.name = name
+
+
+class EmailAlreadyRegistered(IdentityError):
+    def __init__(self, email: str) -> None:
+        super().__init__(f"An account with the email address {email} already exists.")
+
+
+class InvalidName(IdentityError):
+    pass
+
+
+class PasswordRejected(IdentityError):
+    """The password breaks the password policy (length, common password); AWS's PasswordPolicyViolation."""
+
+
+class LoginProfileExists(IdentityError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"Login Profile for user {name} already exists.")
+
+
+class NoLoginProfile(IdentityError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"Login Profile for User {name} cannot be found.")
+
+
+class UserHasDependents(IdentityError):
+    """DeleteUser while keys, devices, a login profile or policies remain (AWS DeleteConflict)."""
+
+
+class AccessKeyLimit(IdentityError):
+    pass
+
+
+class NoSuchAccessKey(IdentityError):
+    def __init__(self, key_id: str) -> None:
+        super().__init__(f"The Access Key with id {key_id} cannot be found.")

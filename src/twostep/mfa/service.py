@@ -1,0 +1,204 @@
+"""Virtual MFA devices: create, enable with two consecutive codes, resync, deactivate, delete.
+
+The same rules serve the console and the IAM API; every code goes through CodeVerifier.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from twostep.audit.events import AuditEvent
+from twostep.clock import Clock
+from twostep.crypto.keyring import KeyRing
+from twostep.identity import aws_ids
+from twostep.identity.models import Tag, User
+from twostep.mfa.errors import (
+    DeviceAlreadyExists,
+    DeviceInUse,
+    DeviceLimitExceeded,
+    DeviceNotAssignedToUser,
+    DeviceStillAssigned,
+    InvalidDeviceName,
+    NoSuchDevice,
+)
+from twostep.mfa.models import MAX_DEVICES_PER_USER, MfaDevice, device_serial, seed_associated_data
+from twostep.mfa.verifier import AttemptContext, CodeVerifier
+from twostep.otp import generate_seed
+from twostep.unit_of_work import UnitOfWork, UnitOfWorkFactory
+
+# AWS VirtualMFADeviceName: [\w+=,.@-]+ ; the serial (ARN) must stay within 256 characters.
+DEVICE_NAME = re.compile(r"[\w+=,.@-]{1,226}", re.ASCII)
+DEVICE_PATH = re.compile(r"/|/[\x21-\x7e]*/")
+
+
+@dataclass(frozen=True)
+class NewDevice:
+    device: MfaDevice
+    seed: bytes  # handed out once, for the QR code and the secret key
+
+
+class MfaService:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, keyring: KeyRing, verifier: CodeVerifier) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._keyring = keyring
+        self.verifier = verifier
+
+    def create_virtual_device(
+        self, account_id: str, name: str, *, actor: User, path: str = "/", tags: tuple[Tag, ...] = ()
+    ) -> NewDevice:
+        if not DEVICE_NAME.fullmatch(name):
+            raise InvalidDeviceName("Device names use 1 to 226 letters, digits and + = , . @ _ - characters.")
+        if not DEVICE_PATH.fullmatch(path) or len(path) > 512:
+            raise InvalidDeviceName("A path begins and ends with '/' and holds printable ASCII characters.")
+        now = self._clock.now()
+        device_id = aws_ids.new_device_id()
+        seed = generate_seed()  # S7: fresh for every device, never reused
+        device = MfaDevice(
+            id=device_id,
+            account_id=account_id,
+            path=path,
+            name=name,
+            serial=device_serial(account_id, path, name),
+            seed=self._keyring.seal(seed, seed_associated_data(device_id)),
+            created_at=now,
+            created_by=actor.id,
+            tags=tags,
+        )
+        with self._uow() as uow:
+            if uow.devices.by_serial(account_id, device.serial) is not None:
+                raise DeviceAlreadyExists(device.serial)
+            uow.devices.add(device)
+            uow.audit.append(self._event("CreateVirtualMFADevice", device, actor, now))
+            uow.commit()
+        return NewDevice(device, seed)
+
+    def enrolment_seed(self, account_id: str, device_id: str, actor: User) -> tuple[MfaDevice, bytes]:
+        """The seed of a device its creator is still enrolling; never for an assigned device (S21)."""
+        with self._uow(readonly=True) as uow:
+            device = uow.devices.get(device_id)
+        if device is None or device.account_id != account_id or device.assigned or device.created_by != actor.id:
+            raise NoSuchDevice(device_id)
+        return device, self._keyring.open(device.seed, device.seed_associated_data)
+
+    def device(self, account_id: str, serial: str) -> MfaDevice:
+        with self._uow(readonly=True) as uow:
+            device = uow.devices.by_serial(account_id, serial)
+        if device is None:
+            raise NoSuchDevice(serial)
+        return device
+
+    def devices_of(self, user: User) -> list[MfaDevice]:
+        with self._uow(readonly=True) as uow:
+            return uow.devices.for_user(user.id)
+
+    def devices_in_account(self, account_id: str, assigned: bool | None = None) -> list[MfaDevice]:
+        with self._uow(readonly=True) as uow:
+            return uow.devices.in_account(account_id, assigned)
+
+    def _existing(self, uow: UnitOfWork, account_id: str, serial: str) -> MfaDevice:
+        device = uow.devices.by_serial(account_id, serial)
+        if device is None:
+            raise NoSuchDevice(serial)
+        return device
+
+    def enable(
+        self, user: User, serial: str, code1: str, code2: str, *, actor: User, source_ip: str | None = None
+    ) -> MfaDevice:
+        """EnableMFADevice: two consecutive codes prove the device holds the seed; both steps are spent."""
+        now = self._clock.now()
+        with self._uow() as uow:
+            device = self._existing(uow, user.account_id, serial)
+            if device.assigned:
+                raise DeviceInUse()
+            uow.users.lock(user.id)  # serialises enables for one user, so the limit holds under concurrency
+            if uow.devices.count_for_user(user.id) >= MAX_DEVICES_PER_USER:
+                raise DeviceLimitExceeded()
+            context = AttemptContext("EnableMFADevice", actor.arn, source_ip)
+            self.verifier.verify_consecutive(uow, device, code1, code2, context)
+            if not uow.devices.assign(device.id, user.id, now):
+                raise DeviceInUse()
+            uow.audit.append(self._event("EnableMFADevice", device, actor, now, user, source_ip))
+            uow.commit()
+            enabled = uow.devices.get(device.id)
+        assert enabled is not None
+        return enabled
+
+    def resync(
+        self, user: User, serial: str, code1: str, code2: str, *, actor: User, source_ip: str | None = None
+    ) -> None:
+        """ResyncMFADevice: two consecutive codes anywhere near the server's time re-centre the drift and
+        clear a lockout (fresh proof of possession, S8)."""
+        now = self._clock.now()
+        with self._uow() as uow:
+            device = self._existing(uow, user.account_id, serial)
+            if device.user_id != user.id:
+                raise DeviceNotAssignedToUser(serial)
+            context = AttemptContext("ResyncMFADevice", actor.arn, source_ip)
+            self.verifier.verify_consecutive(uow, device, code1, code2, context, resync=True)
+            uow.audit.append(self._event("ResyncMFADevice", device, actor, now, user, source_ip))
+            uow.commit()
+
+    def deactivate(self, user: User, serial: str, *, actor: User, source_ip: str | None = None) -> None:
+        """DeactivateMFADevice: detach from the user; the virtual device stays in the account, unassigned."""
+        now = self._clock.now()
+        with self._uow() as uow:
+            device = self._existing(uow, user.account_id, serial)
+            if device.user_id != user.id:
+                raise DeviceNotAssignedToUser(serial)
+            uow.devices.unassign(device.id)
+            uow.audit.append(self._event("DeactivateMFADevice", device, actor, now, user, source_ip))
+            uow.commit()
+
+    def delete(self, account_id: str, serial: str, *, actor: User) -> None:
+        now = self._clock.now()
+        with self._uow() as uow:
+            device = self._existing(uow, account_id, serial)
+            if device.assigned:
+                raise DeviceStillAssigned()
+            uow.devices.delete(device.id)
+            uow.audit.append(self._event("DeleteVirtualMFADevice", device, actor, now))
+            uow.commit()
+
+    def discard_unfinished(self, account_id: str, device_id: str, actor: User) -> None:
+        """A cancelled wizard: its creator's still-unassigned device goes away (no orphan is left behind)."""
+        now = self._clock.now()
+        with self._uow() as uow:
+            device = uow.devices.get(device_id)
+            if device is None or device.account_id != account_id or device.assigned or device.created_by != actor.id:
+                return
+            uow.devices.delete(device.id)
+            uow.audit.append(self._event("DeleteVirtualMFADevice", device, actor, now))
+            uow.commit()
+
+    def set_tags(self, account_id: str, serial: str, tags: tuple[Tag, ...], *, actor: User) -> None:
+        now = self._clock.now()
+        with self._uow() as uow:
+            device = self._existing(uow, account_id, serial)
+            uow.devices.set_tags(device.id, tags)
+            uow.audit.append(self._event("TagMFADevice", device, actor, now))
+            uow.commit()
+
+    def unlock(self, account_id: str, serial: str, *, actor: User) -> None:
+        """An administrator clears a device's failure lock (S8)."""
+        now = self._clock.now()
+        with self._uow() as uow:
+            device = self._existing(uow, account_id, serial)
+            uow.devices.reset_failures(device.id)
+            uow.audit.append(self._event("UnlockMFADevice", device, actor, now))
+            uow.commit()
+
+    @staticmethod
+    def _event(
+        name: str,
+        device: MfaDevice,
+        actor: User,
+        now: float,
+        user: User | None = None,
+        source_ip: str | None = None,
+    ) -> AuditEvent:
+        details = {"serialNumber": device.serial}
+        if user is not None:
+            details["userName"] = user.name
+        return AuditEvent(name, device.account_id, now, actor=actor.arn, source_ip=source_ip, details=details)

@@ -1,0 +1,186 @@
+"""The one path by which any code is checked (architecture rule 2, security bar S2-S10).
+
+Every check, from the console, the IAM API or STS, goes through CodeVerifier inside the caller's unit of
+work. The device row is reserved first (counting a failure before the code is evaluated, so that N parallel
+wrong codes can never evaluate more than the limit), then every candidate step is evaluated in constant time,
+then the accepted step is recorded as spent. A rejection is committed before CodeRejected is raised, so the
+failure counts even though the caller's operation fails.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NoReturn
+
+from twostep.audit.events import AuditEvent
+from twostep.clock import Clock
+from twostep.crypto.keyring import KeyRing
+from twostep.mfa.errors import CodeRejected, RejectionReason
+from twostep.mfa.models import MfaDevice
+from twostep.mfa.ports import ReservedAttempt
+from twostep.otp import TotpParameters, is_well_formed_code, matching_steps, time_step
+from twostep.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class ThrottlePolicy:
+    """S8/S10: lock at max_failures consecutive failures; wait base * 2^(n-1) seconds (capped) after n."""
+
+    max_failures: int = 10
+    base_delay: float = 1.0
+    max_delay: float = 300.0
+
+    def delay_after(self, failures: int) -> float:
+        if failures <= 0 or self.base_delay <= 0:
+            return 0.0
+        return float(min(self.base_delay * 2 ** (failures - 1), self.max_delay))
+
+
+# S2: a single code is accepted at steps T-1 and T of the server's clock (plus the device's learnt drift).
+# T-1 covers a code typed just before its 30 s window closed; T+1 is not accepted.
+STEPS_BEHIND = 1
+# Enrolment: code 2 is the step after code 1, and code 2 may be the current or the previous step (the user
+# may have waited for the next code before submitting both).
+ENROLMENT_LAST_STEPS = (-1, 0)
+# Resync: two consecutive codes, searched this many steps either side of the server's time (AWS resyncs
+# devices whose clocks drifted by minutes). Two consecutive 6-digit codes make a guess ~1e-12 per step.
+RESYNC_SEARCH_STEPS = 20
+
+
+@dataclass(frozen=True)
+class AcceptedCode:
+    step: int
+    drift: int
+
+
+@dataclass(frozen=True)
+class AttemptContext:
+    purpose: str  # ConsoleLogin, EnableMFADevice, ResyncMFADevice, GetSessionToken, ...
+    actor: str | None = None
+    source_ip: str | None = None
+
+
+class CodeVerifier:
+    def __init__(
+        self,
+        keyring: KeyRing,
+        clock: Clock,
+        policy: ThrottlePolicy | None = None,
+        params: TotpParameters | None = None,
+    ) -> None:
+        self._keyring = keyring
+        self._clock = clock
+        self.policy = policy or ThrottlePolicy()
+        self._params = params or TotpParameters()
+
+    def verify(self, uow: UnitOfWork, device: MfaDevice, code: str, context: AttemptContext) -> AcceptedCode:
+        """Check one code against the device and spend its step; raises CodeRejected for any failure."""
+        now = self._clock.now()
+        reserved = self._reserve(uow, device, now, context, bypass_lock=False)
+        seed = self._keyring.open(reserved.seed, device.seed_associated_data)
+        current = time_step(now, self._params.period) + reserved.drift
+        matched = matching_steps(
+            seed, code, [current - STEPS_BEHIND + i for i in range(STEPS_BEHIND + 1)], self._params
+        )
+        return self._settle(uow, device, now, reserved, matched, reserved.drift, context, (code,))
+
+    def verify_consecutive(
+        self,
+        uow: UnitOfWork,
+        device: MfaDevice,
+        code1: str,
+        code2: str,
+        context: AttemptContext,
+        *,
+        resync: bool = False,
+    ) -> AcceptedCode:
+        """Check two consecutive codes (enrolment, resync) and spend both steps.
+
+        Resync searches a wide window and re-centres the device's drift; it may also run on a locked device,
+        since two consecutive codes are the fresh proof of possession that unlocks it (S8).
+        """
+        now = self._clock.now()
+        reserved = self._reserve(uow, device, now, context, bypass_lock=resync)
+        seed = self._keyring.open(reserved.seed, device.seed_associated_data)
+        server_step = time_step(now, self._params.period)
+        if resync:
+            offsets = range(-RESYNC_SEARCH_STEPS, RESYNC_SEARCH_STEPS + 1)
+        else:
+            offsets = range(ENROLMENT_LAST_STEPS[0], ENROLMENT_LAST_STEPS[1] + 1)
+        centre = server_step if resync else server_step + reserved.drift
+        second = [centre + offset for offset in offsets]
+        firsts = matching_steps(seed, code1, [step - 1 for step in second], self._params)
+        seconds = matching_steps(seed, code2, second, self._params)
+        pairs = [step for step in seconds if step - 1 in firsts]
+        drift = (max(pairs) - server_step) if (resync and pairs) else reserved.drift
+        return self._settle(uow, device, now, reserved, pairs, drift, context, (code1, code2))
+
+    def _reserve(
+        self, uow: UnitOfWork, device: MfaDevice, now: float, context: AttemptContext, *, bypass_lock: bool
+    ) -> ReservedAttempt:
+        reserved = uow.devices.reserve_attempt(device.id, now, self.policy.max_failures, bypass_lock)
+        if reserved is not None:
+            return reserved
+        failures, next_attempt_at = uow.devices.throttle_state(device.id)
+        locked = failures >= self.policy.max_failures and not bypass_lock
+        reason = RejectionReason.LOCKED if locked else RejectionReason.THROTTLED
+        retry_after = None if locked else max(0.0, next_attempt_at - now)
+        self._reject(uow, device, now, context, reason, retry_after, locked=locked)
+
+    def _settle(
+        self,
+        uow: UnitOfWork,
+        device: MfaDevice,
+        now: float,
+        reserved: ReservedAttempt,
+        matched: list[int],
+        drift: int,
+        context: AttemptContext,
+        codes: tuple[str, ...],
+    ) -> AcceptedCode:
+        if matched:
+            step = max(matched)
+            # Every step a code stands for must be unspent: for a pair, that includes the earlier one.
+            earliest = step - (len(codes) - 1)
+            if earliest > reserved.last_used_step and uow.devices.consume(device.id, step, drift):
+                return AcceptedCode(step, drift)
+            reason = RejectionReason.REPLAYED
+        elif not all(is_well_formed_code(code) for code in codes):
+            reason = RejectionReason.MALFORMED
+        else:
+            reason = RejectionReason.WRONG
+        delay = self.policy.delay_after(reserved.failures)
+        uow.devices.set_delay(device.id, now + delay)
+        locked = reserved.failures >= self.policy.max_failures
+        if reserved.failures == self.policy.max_failures:
+            uow.audit.append(self._event("MfaDeviceLocked", device, now, context, None))
+        self._reject(uow, device, now, context, reason, None if locked else delay or None, locked=locked)
+
+    def _reject(
+        self,
+        uow: UnitOfWork,
+        device: MfaDevice,
+        now: float,
+        context: AttemptContext,
+        reason: RejectionReason,
+        retry_after: float | None,
+        *,
+        locked: bool,
+    ) -> NoReturn:
+        uow.audit.append(self._event("MfaCodeRejected", device, now, context, reason))
+        uow.commit()
+        raise CodeRejected(reason, retry_after, device_locked=locked)
+
+    @staticmethod
+    def _event(
+        name: str, device: MfaDevice, now: float, context: AttemptContext, reason: RejectionReason | None
+    ) -> AuditEvent:
+        return AuditEvent(
+            name,
+            device.account_id,
+            now,
+            actor=context.actor,
+            source_ip=context.source_ip,
+            error_code=reason.value if reason else None,
+            details={"serialNumber": device.serial, "purpose": context.purpose},
+        )

@@ -1,0 +1,53 @@
+"""Settings: where the data lives and the knobs an operator may turn. Read once, by bootstrap and the CLI."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from twostep.mfa.verifier import ThrottlePolicy
+
+DATABASE_FILE = "twostep.db"
+KEY_FILE = "keys.json"
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url_override: str | None = None
+    issuer: str = "twostep"
+    mfa_throttle: ThrottlePolicy = field(default_factory=ThrottlePolicy)
+    # A file holding a number of seconds added to the system clock: lets end-to-end tests move the server's
+    # time (code windows, STS expiry) without touching the machine's clock. Never set in production.
+    clock_offset_file: Path | None = None
+
+    @property
+    def database_url(self) -> str:
+        return self.database_url_override or f"sqlite:///{self.data_dir / DATABASE_FILE}"
+
+    @property
+    def key_file(self) -> Path:
+        return self.data_dir / KEY_FILE
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @classmethod
+    def from_environment(cls, data_dir: Path, database_url: str | None = None) -> Settings:
+        """Command-line values win; TWOSTEP_* environment variables fill in the rest."""
+        env = os.environ
+        throttle = ThrottlePolicy(
+            max_failures=int(env.get("TWOSTEP_MFA_MAX_FAILURES", "10")),
+            base_delay=float(env.get("TWOSTEP_MFA_BASE_DELAY", "1.0")),
+            max_delay=float(env.get("TWOSTEP_MFA_MAX_DELAY", "300")),
+        )
+        clock_file = env.get("TWOSTEP_TEST_CLOCK_OFFSET_FILE")
+        return cls(
+            data_dir=data_dir,
+            database_url_override=database_url or env.get("TWOSTEP_DATABASE_URL") or None,
+            issuer=env.get("TWOSTEP_ISSUER", "twostep"),
+            mfa_throttle=throttle,
+            clock_offset_file=Path(clock_file) if clock_file else None,
+        )

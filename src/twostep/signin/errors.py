@@ -1,0 +1,24 @@
+"""Typed failures of console sign-in."""
+
+from __future__ import annotations
+
+
+class SignInFailed(Exception):
+    """One message for unknown user, wrong password and throttled attempts (S13)."""
+
+    def __init__(self, retry_after: float | None = None) -> None:
+        super().__init__("Your authentication information is incorrect. Please try again.")
+        self.retry_after = retry_after
+
+
+class MfaFailed(Exception):
+    """The MFA step failed; ended=True when the half-finished sign-in was destroyed (lockout, S12)."""
+
+    def __init__(self, ended: bool, retry_after: float | None = None) -> None:
+        super().__init__("Your authentication information is incorrect. Please try again.")
+        self.ended = ended
+        self.retry_after = retry_after
+
+
+class SessionInvalid(Exception):
+    """No session, an expired one, or one that has not passed the MFA step."""

@@ -1,0 +1,30 @@
+"""Console sessions, kept on the server (S14): the browser holds only a random token."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Stage(enum.Enum):
+    NEEDS_MFA = "needs_mfa"  # password accepted; reaches only the MFA page (S14)
+    SIGNED_IN = "signed_in"
+
+
+@dataclass(frozen=True)
+class Session:
+    id_hash: str  # SHA-256 of the token: a database dump yields no usable session
+    user_id: str
+    stage: Stage
+    created_at: float
+    last_seen_at: float
+    authenticated_at: float  # last password proof
+    csrf_token: str
+    mfa_at: float | None = None  # last MFA proof
+    mfa_device_id: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)  # e.g. the device an unfinished enrolment created
+
+    @property
+    def mfa_used(self) -> bool:
+        return self.mfa_at is not None

@@ -1,0 +1,80 @@
+"""The hash-chained audit log in SQL.
+
+Appending locks the chain's head row (UPDATE ... RETURNING) until the transaction ends, so concurrent writers
+on any number of processes extend one chain one event at a time, and an event exists only if the change it
+describes committed with it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from twostep.audit.events import GENESIS_HASH, AuditEvent, RecordedEvent, chain_hash
+from twostep.store.tables import audit_events, audit_heads
+
+h = audit_heads.c
+e = audit_events.c
+
+
+class SqlAuditLog:
+    def __init__(self, connection: sa.Connection) -> None:
+        self._c = connection
+
+    def _ensure_head(self, chain: str) -> None:
+        values = {"chain": chain, "seq": 0, "hash": GENESIS_HASH}
+        if self._c.dialect.name == "postgresql":
+            self._c.execute(postgresql.insert(audit_heads).values(values).on_conflict_do_nothing())
+        else:
+            self._c.execute(sqlite.insert(audit_heads).values(values).on_conflict_do_nothing())
+
+    def append(self, event: AuditEvent) -> RecordedEvent:
+        chain = event.chain
+        bump = audit_heads.update().where(h.chain == chain).values(seq=h.seq + 1).returning(h.seq, h.hash)
+        row = self._c.execute(bump).first()
+        if row is None:
+            self._ensure_head(chain)
+            row = self._c.execute(bump).one()
+        seq, prev_hash = int(row.seq), str(row.hash)
+        digest = chain_hash(prev_hash, chain, seq, event)
+        self._c.execute(
+            audit_events.insert().values(
+                chain=chain,
+                seq=seq,
+                at=event.at,
+                event_name=event.event_name,
+                account_id=event.account_id,
+                actor=event.actor,
+                source_ip=event.source_ip,
+                mfa_used=event.mfa_used,
+                error_code=event.error_code,
+                details=json.dumps(event.details, sort_keys=True),
+                prev_hash=prev_hash,
+                hash=digest,
+            )
+        )
+        self._c.execute(audit_heads.update().where(h.chain == chain).values(hash=digest))
+        return RecordedEvent(chain, seq, event, prev_hash, digest)
+
+    def events(self, chain: str | None = None) -> Iterator[RecordedEvent]:
+        query = sa.select(audit_events).order_by(e.chain, e.seq)
+        if chain is not None:
+            query = query.where(e.chain == chain)
+        for r in self._c.execute(query):
+            event = AuditEvent(
+                event_name=r.event_name,
+                account_id=r.account_id,
+                at=r.at,
+                actor=r.actor,
+                source_ip=r.source_ip,
+                mfa_used=r.mfa_used,
+                error_code=r.error_code,
+                details=json.loads(r.details),
+            )
+            yield RecordedEvent(r.chain, int(r.seq), event, r.prev_hash, r.hash)
+
+    def heads(self) -> dict[str, tuple[int, str]]:
+        return {r.chain: (int(r.seq), r.hash) for r in self._c.execute(sa.select(audit_heads))}

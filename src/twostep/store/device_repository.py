@@ -1,0 +1,172 @@
+"""Virtual MFA devices in SQL, including the atomic attempt accounting that rule 2 asks for.
+
+reserve_attempt is a single conditional UPDATE ... RETURNING: the row lock it takes (PostgreSQL) or the
+database write lock (SQLite, BEGIN IMMEDIATE) is held until the caller's transaction ends, so concurrent
+attempts on one device are serialised and each sees the failures and spent steps of the ones before it.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from twostep.crypto.keyring import Sealed
+from twostep.identity.models import Tag
+from twostep.mfa.models import MfaDevice
+from twostep.mfa.ports import ReservedAttempt
+from twostep.store.tables import mfa_device_tags, mfa_devices
+
+d = mfa_devices.c
+
+
+class SqlDeviceRepository:
+    def __init__(self, connection: sa.Connection) -> None:
+        self._c = connection
+
+    def _devices(self, where: sa.ColumnElement[bool]) -> list[MfaDevice]:
+        rows = self._c.execute(sa.select(mfa_devices).where(where).order_by(d.created_at, d.id)).all()
+        if not rows:
+            return []
+        ids = [r.id for r in rows]
+        tag_rows = self._c.execute(
+            sa.select(mfa_device_tags)
+            .where(mfa_device_tags.c.device_id.in_(ids))
+            .order_by(mfa_device_tags.c.device_id, mfa_device_tags.c.position)
+        ).all()
+        tags: dict[str, list[Tag]] = {}
+        for t in tag_rows:
+            tags.setdefault(t.device_id, []).append(Tag(t.key, t.value))
+        return [
+            MfaDevice(
+                id=r.id,
+                account_id=r.account_id,
+                path=r.path,
+                name=r.name,
+                serial=r.serial,
+                seed=Sealed(r.seed_key_id, r.seed_blob),
+                created_at=r.created_at,
+                created_by=r.created_by,
+                user_id=r.user_id,
+                enabled_at=r.enabled_at,
+                last_used_step=r.last_used_step,
+                drift=r.drift,
+                failures=r.failures,
+                next_attempt_at=r.next_attempt_at,
+                tags=tuple(tags.get(r.id, ())),
+            )
+            for r in rows
+        ]
+
+    def add(self, device: MfaDevice) -> None:
+        self._c.execute(
+            mfa_devices.insert().values(
+                id=device.id,
+                account_id=device.account_id,
+                path=device.path,
+                name=device.name,
+                serial=device.serial,
+                seed_key_id=device.seed.key_id,
+                seed_blob=device.seed.blob,
+                created_at=device.created_at,
+                created_by=device.created_by,
+            )
+        )
+        self.set_tags(device.id, device.tags)
+
+    def get(self, device_id: str) -> MfaDevice | None:
+        found = self._devices(d.id == device_id)
+        return found[0] if found else None
+
+    def by_serial(self, account_id: str, serial: str) -> MfaDevice | None:
+        found = self._devices(sa.and_(d.account_id == account_id, d.serial == serial))
+        return found[0] if found else None
+
+    def for_user(self, user_id: str) -> list[MfaDevice]:
+        return self._devices(d.user_id == user_id)
+
+    def count_for_user(self, user_id: str) -> int:
+        return int(self._c.execute(sa.select(sa.func.count()).where(d.user_id == user_id)).scalar_one())
+
+    @staticmethod
+    def _assignment(account_id: str, assigned: bool | None) -> sa.ColumnElement[bool]:
+        where = d.account_id == account_id
+        if assigned is True:
+            return sa.and_(where, d.user_id.is_not(None))
+        if assigned is False:
+            return sa.and_(where, d.user_id.is_(None))
+        return where
+
+    def in_account(self, account_id: str, assigned: bool | None = None) -> list[MfaDevice]:
+        return self._devices(self._assignment(account_id, assigned))
+
+    def count_in_account(self, account_id: str, assigned: bool | None = None) -> int:
+        query = sa.select(sa.func.count()).select_from(mfa_devices).where(self._assignment(account_id, assigned))
+        return int(self._c.execute(query).scalar_one())
+
+    def assign(self, device_id: str, user_id: str, now: float) -> bool:
+        result = self._c.execute(
+            mfa_devices.update().where(d.id == device_id, d.user_id.is_(None)).values(user_id=user_id, enabled_at=now)
+        )
+        return result.rowcount == 1
+
+    def unassign(self, device_id: str) -> None:
+        self._c.execute(
+            mfa_devices.update()
+            .where(d.id == device_id)
+            .values(user_id=None, enabled_at=None, failures=0, next_attempt_at=0)
+        )
+
+    def delete(self, device_id: str) -> None:
+        self._c.execute(mfa_device_tags.delete().where(mfa_device_tags.c.device_id == device_id))
+        self._c.execute(mfa_devices.delete().where(d.id == device_id))
+
+    def set_tags(self, device_id: str, tags: tuple[Tag, ...]) -> None:
+        self._c.execute(mfa_device_tags.delete().where(mfa_device_tags.c.device_id == device_id))
+        if tags:
+            self._c.execute(
+                mfa_device_tags.insert(),
+                [{"device_id": device_id, "position": i, "key": t.key, "value": t.value} for i, t in enumerate(tags)],
+            )
+
+    def reserve_attempt(
+        self, device_id: str, now: float, limit: int, bypass_lock: bool = False
+    ) -> ReservedAttempt | None:
+        conditions = [d.id == device_id, d.next_attempt_at <= now]
+        if not bypass_lock:
+            conditions.append(d.failures < limit)
+        row = self._c.execute(
+            mfa_devices.update()
+            .where(*conditions)
+            .values(failures=d.failures + 1)
+            .returning(d.failures, d.last_used_step, d.drift, d.seed_key_id, d.seed_blob)
+        ).first()
+        if row is None:
+            return None
+        return ReservedAttempt(
+            failures=row.failures,
+            last_used_step=row.last_used_step,
+            drift=row.drift,
+            seed=Sealed(row.seed_key_id, row.seed_blob),
+        )
+
+    def throttle_state(self, device_id: str) -> tuple[int, float]:
+        row = self._c.execute(sa.select(d.failures, d.next_attempt_at).where(d.id == device_id)).one()
+        return int(row[0]), float(row[1])
+
+    def set_delay(self, device_id: str, next_attempt_at: float) -> None:
+        self._c.execute(mfa_devices.update().where(d.id == device_id).values(next_attempt_at=next_attempt_at))
+
+    def consume(self, device_id: str, step: int, drift: int) -> bool:
+        result = self._c.execute(
+            mfa_devices.update()
+            .where(d.id == device_id, d.last_used_step < step)
+            .values(last_used_step=step, drift=drift, failures=0, next_attempt_at=0)
+        )
+        return result.rowcount == 1
+
+    def reset_failures(self, device_id: str) -> None:
+        self._c.execute(mfa_devices.update().where(d.id == device_id).values(failures=0, next_attempt_at=0))
+
+    def reseal(self, device_id: str, seed: Sealed) -> None:
+        self._c.execute(
+            mfa_devices.update().where(d.id == device_id).values(seed_key_id=seed.key_id, seed_blob=seed.blob)
+        )

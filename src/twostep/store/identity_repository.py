@@ -1,0 +1,212 @@
+"""Accounts, users and access keys in SQL."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from twostep.crypto.keyring import Sealed
+from twostep.identity.models import AccessKey, Account, Tag, User
+from twostep.store.tables import access_keys, accounts, user_tags, users
+
+
+class SqlAccountRepository:
+    def __init__(self, connection: sa.Connection) -> None:
+        self._c = connection
+
+    def add(self, account: Account) -> None:
+        self._c.execute(accounts.insert().values(id=account.id, created_at=account.created_at))
+
+    def get(self, account_id: str) -> Account | None:
+        row = self._c.execute(sa.select(accounts).where(accounts.c.id == account_id)).first()
+        return Account(row.id, row.created_at) if row else None
+
+    def all(self) -> list[Account]:
+        rows = self._c.execute(sa.select(accounts).order_by(accounts.c.created_at)).all()
+        return [Account(r.id, r.created_at) for r in rows]
+
+
+class SqlUserRepository:
+    def __init__(self, connection: sa.Connection) -> None:
+        self._c = connection
+
+    def _user(self, row: sa.Row[tuple[object, ...]] | None) -> User | None:
+        if row is None:
+            return None
+        m = row._mapping
+        tags = self._c.execute(
+            sa.select(user_tags.c.key, user_tags.c.value)
+            .where(user_tags.c.user_id == m["id"])
+            .order_by(user_tags.c.position)
+        ).all()
+        return User(
+            id=m["id"],
+            account_id=m["account_id"],
+            name=m["name"],
+            path=m["path"],
+            is_root=m["is_root"],
+            email=m["email"],
+            password_hash=m["password_hash"],
+            created_at=m["created_at"],
+            password_last_used=m["password_last_used"],
+            password_reset_required=m["password_reset_required"],
+            tags=tuple(Tag(k, v) for k, v in tags),
+        )
+
+    def _one(self, where: sa.ColumnElement[bool]) -> User | None:
+        return self._user(self._c.execute(sa.select(users).where(where)).first())
+
+    def add(self, user: User) -> None:
+        self._c.execute(
+            users.insert().values(
+                id=user.id,
+                account_id=user.account_id,
+                name=user.name,
+                name_key=None if user.is_root else user.name.lower(),
+                path=user.path,
+                is_root=user.is_root,
+                email=user.email,
+                password_hash=user.password_hash,
+                password_reset_required=user.password_reset_required,
+                password_changed_at=user.created_at if user.password_hash else None,
+                created_at=user.created_at,
+            )
+        )
+        self.set_tags(user.id, user.tags)
+
+    def get(self, user_id: str) -> User | None:
+        return self._one(users.c.id == user_id)
+
+    def by_name(self, account_id: str, name: str) -> User | None:
+        return self._one(sa.and_(users.c.account_id == account_id, users.c.name_key == name.lower()))
+
+    def root_by_email(self, email: str) -> User | None:
+        return self._one(sa.and_(users.c.email == email.lower(), users.c.is_root.is_(True)))
+
+    def root_of(self, account_id: str) -> User:
+        user = self._one(sa.and_(users.c.account_id == account_id, users.c.is_root.is_(True)))
+        if user is None:
+            raise LookupError(f"account {account_id} has no root user")
+        return user
+
+    def list(self, account_id: str, path_prefix: str = "/") -> list[User]:
+        rows = self._c.execute(
+            sa.select(users)
+            .where(users.c.account_id == account_id, users.c.is_root.is_(False))
+            .where(users.c.path.startswith(path_prefix, autoescape=True))
+            .order_by(users.c.name_key)
+        ).all()
+        return [u for u in (self._user(r) for r in rows) if u is not None]
+
+    def count(self, account_id: str) -> int:
+        query = sa.select(sa.func.count()).where(users.c.account_id == account_id, users.c.is_root.is_(False))
+        return int(self._c.execute(query).scalar_one())
+
+    def lock(self, user_id: str) -> None:
+        self._c.execute(users.update().where(users.c.id == user_id).values(revision=users.c.revision + 1))
+
+    def set_password(self, user_id: str, password_hash: str | None, reset_required: bool, now: float) -> None:
+        self._c.execute(
+            users.update()
+            .where(users.c.id == user_id)
+            .values(
+                password_hash=password_hash,
+                password_reset_required=reset_required,
+                password_changed_at=now,
+                password_failures=0,
+                password_next_attempt_at=0,
+            )
+        )
+
+    def set_tags(self, user_id: str, tags: tuple[Tag, ...]) -> None:
+        self._c.execute(user_tags.delete().where(user_tags.c.user_id == user_id))
+        if tags:
+            self._c.execute(
+                user_tags.insert(),
+                [{"user_id": user_id, "position": i, "key": t.key, "value": t.value} for i, t in enumerate(tags)],
+            )
+
+    def delete(self, user_id: str) -> None:
+        self._c.execute(user_tags.delete().where(user_tags.c.user_id == user_id))
+        self._c.execute(users.delete().where(users.c.id == user_id))
+
+    def reserve_password_attempt(self, user_id: str, now: float, limit: int) -> bool:
+        result = self._c.execute(
+            users.update()
+            .where(
+                users.c.id == user_id,
+                users.c.password_failures < limit,
+                users.c.password_next_attempt_at <= now,
+            )
+            .values(password_failures=users.c.password_failures + 1)
+        )
+        return result.rowcount == 1
+
+    def password_throttle(self, user_id: str) -> tuple[int, float]:
+        row = self._c.execute(
+            sa.select(users.c.password_failures, users.c.password_next_attempt_at).where(users.c.id == user_id)
+        ).one()
+        return int(row[0]), float(row[1])
+
+    def set_password_delay(self, user_id: str, next_attempt_at: float) -> None:
+        self._c.execute(users.update().where(users.c.id == user_id).values(password_next_attempt_at=next_attempt_at))
+
+    def password_succeeded(self, user_id: str, now: float) -> None:
+        self._c.execute(
+            users.update()
+            .where(users.c.id == user_id)
+            .values(password_failures=0, password_next_attempt_at=0, password_last_used=now)
+        )
+
+
+class SqlAccessKeyRepository:
+    def __init__(self, connection: sa.Connection) -> None:
+        self._c = connection
+
+    @staticmethod
+    def _key(m: sa.RowMapping) -> AccessKey:
+        return AccessKey(
+            id=m["id"],
+            user_id=m["user_id"],
+            account_id=m["account_id"],
+            status=m["status"],
+            created_at=m["created_at"],
+            last_used_at=m["last_used_at"],
+            last_used_service=m["last_used_service"],
+        )
+
+    def add(self, key: AccessKey, secret: Sealed) -> None:
+        self._c.execute(
+            access_keys.insert().values(
+                id=key.id,
+                user_id=key.user_id,
+                account_id=key.account_id,
+                secret_key_id=secret.key_id,
+                secret_blob=secret.blob,
+                status=key.status,
+                created_at=key.created_at,
+            )
+        )
+
+    def get(self, key_id: str) -> tuple[AccessKey, Sealed] | None:
+        row = self._c.execute(sa.select(access_keys).where(access_keys.c.id == key_id)).first()
+        if row is None:
+            return None
+        m = row._mapping
+        return self._key(m), Sealed(m["secret_key_id"], m["secret_blob"])
+
+    def for_user(self, user_id: str) -> list[AccessKey]:
+        rows = self._c.execute(
+            sa.select(access_keys).where(access_keys.c.user_id == user_id).order_by(access_keys.c.created_at)
+        ).all()
+        return [self._key(r._mapping) for r in rows]
+
+    def set_status(self, key_id: str, status: str) -> None:
+        self._c.execute(access_keys.update().where(access_keys.c.id == key_id).values(status=status))
+
+    def touch(self, key_id: str, now: float, service: str) -> None:
+        self._c.execute(
+            access_keys.update().where(access_keys.c.id == key_id).values(last_used_at=now, last_used_service=service)
+        )
+
+    def delete(self, key_id: str) -> None:
+        self._c.execute(access_keys.delete().where(access_keys.c.id == key_id))

@@ -1,0 +1,70 @@
+"""Console sessions in SQL: any server process can serve any request."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlalchemy as sa
+
+from twostep.signin.models import Session, Stage
+from twostep.store.tables import sessions
+
+s = sessions.c
+
+
+class SqlSessionRepository:
+    def __init__(self, connection: sa.Connection) -> None:
+        self._c = connection
+
+    def add(self, session: Session) -> None:
+        self._c.execute(
+            sessions.insert().values(
+                id_hash=session.id_hash,
+                user_id=session.user_id,
+                stage=session.stage.value,
+                created_at=session.created_at,
+                last_seen_at=session.last_seen_at,
+                authenticated_at=session.authenticated_at,
+                csrf_token=session.csrf_token,
+                mfa_at=session.mfa_at,
+                mfa_device_id=session.mfa_device_id,
+                data=json.dumps(session.data),
+            )
+        )
+
+    def get(self, id_hash: str) -> Session | None:
+        row = self._c.execute(sa.select(sessions).where(s.id_hash == id_hash)).first()
+        if row is None:
+            return None
+        return Session(
+            id_hash=row.id_hash,
+            user_id=row.user_id,
+            stage=Stage(row.stage),
+            created_at=row.created_at,
+            last_seen_at=row.last_seen_at,
+            authenticated_at=row.authenticated_at,
+            csrf_token=row.csrf_token,
+            mfa_at=row.mfa_at,
+            mfa_device_id=row.mfa_device_id,
+            data=json.loads(row.data),
+        )
+
+    def touch(self, id_hash: str, now: float) -> None:
+        self._c.execute(sessions.update().where(s.id_hash == id_hash).values(last_seen_at=now))
+
+    def set_data(self, id_hash: str, data: dict[str, Any]) -> None:
+        self._c.execute(sessions.update().where(s.id_hash == id_hash).values(data=json.dumps(data)))
+
+    def delete(self, id_hash: str) -> None:
+        self._c.execute(sessions.delete().where(s.id_hash == id_hash))
+
+    def delete_for_user(self, user_id: str, except_id_hash: str | None = None) -> int:
+        query = sessions.delete().where(s.user_id == user_id)
+        if except_id_hash is not None:
+            query = query.where(s.id_hash != except_id_hash)
+        return int(self._c.execute(query).rowcount)
+
+    def delete_expired(self, idle_before: float, created_before: float) -> int:
+        query = sessions.delete().where(sa.or_(s.last_seen_at < idle_before, s.created_at < created_before))
+        return int(self._c.execute(query).rowcount)

@@ -1,0 +1,141 @@
+"""The schema, in SQLAlchemy Core. Alembic revisions under store/migrations create it; this module mirrors them.
+
+Times are Unix seconds (double precision) on both engines: no time-zone conversions anywhere.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+accounts = sa.Table(
+    "accounts",
+    metadata,
+    sa.Column("id", sa.String(12), primary_key=True),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("account_id", sa.String(12), sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("name", sa.String(128), nullable=False),
+    # Lower-cased name of an IAM user (AWS names are unique case-insensitively); NULL for the root user.
+    sa.Column("name_key", sa.String(128), nullable=True),
+    sa.Column("path", sa.String(512), nullable=False, server_default="/"),
+    sa.Column("is_root", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("email", sa.String(254), nullable=True, unique=True),
+    sa.Column("password_hash", sa.String(256), nullable=True),
+    sa.Column("password_reset_required", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("password_changed_at", sa.Float, nullable=True),
+    sa.Column("password_last_used", sa.Float, nullable=True),
+    sa.Column("password_failures", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("password_next_attempt_at", sa.Float, nullable=False, server_default="0"),
+    sa.Column("revision", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.UniqueConstraint("account_id", "name_key", name="uq_users_account_name"),
+)
+
+user_tags = sa.Table(
+    "user_tags",
+    metadata,
+    sa.Column("user_id", sa.String(32), sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("key", sa.String(128), nullable=False),
+    sa.Column("value", sa.String(256), nullable=False),
+)
+
+access_keys = sa.Table(
+    "access_keys",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("user_id", sa.String(32), sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("account_id", sa.String(12), sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("secret_key_id", sa.String(64), nullable=False),
+    sa.Column("secret_blob", sa.LargeBinary, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("last_used_at", sa.Float, nullable=True),
+    sa.Column("last_used_service", sa.String(32), nullable=True),
+)
+
+mfa_devices = sa.Table(
+    "mfa_devices",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("account_id", sa.String(12), sa.ForeignKey("accounts.id"), nullable=False, index=True),
+    sa.Column("path", sa.String(512), nullable=False),
+    sa.Column("name", sa.String(256), nullable=False),
+    sa.Column("serial", sa.String(1024), nullable=False, unique=True),
+    sa.Column("seed_key_id", sa.String(64), nullable=False),
+    sa.Column("seed_blob", sa.LargeBinary, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("created_by", sa.String(32), nullable=True),
+    sa.Column("user_id", sa.String(32), sa.ForeignKey("users.id"), nullable=True, index=True),
+    sa.Column("enabled_at", sa.Float, nullable=True),
+    sa.Column("last_used_step", sa.BigInteger, nullable=False, server_default="-1"),
+    sa.Column("drift", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("failures", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_attempt_at", sa.Float, nullable=False, server_default="0"),
+)
+
+mfa_device_tags = sa.Table(
+    "mfa_device_tags",
+    metadata,
+    sa.Column("device_id", sa.String(32), sa.ForeignKey("mfa_devices.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("key", sa.String(128), nullable=False),
+    sa.Column("value", sa.String(256), nullable=False),
+)
+
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("id_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.String(32), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("stage", sa.String(16), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("last_seen_at", sa.Float, nullable=False),
+    sa.Column("authenticated_at", sa.Float, nullable=False),
+    sa.Column("csrf_token", sa.String(64), nullable=False),
+    sa.Column("mfa_at", sa.Float, nullable=True),
+    sa.Column("mfa_device_id", sa.String(32), nullable=True),
+    sa.Column("data", sa.Text, nullable=False, server_default="{}"),
+)
+
+audit_heads = sa.Table(
+    "audit_heads",
+    metadata,
+    sa.Column("chain", sa.String(16), primary_key=True),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+)
+
+audit_events = sa.Table(
+    "audit_events",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("chain", sa.String(16), nullable=False),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Column("event_name", sa.String(64), nullable=False),
+    sa.Column("account_id", sa.String(12), nullable=True),
+    sa.Column("actor", sa.String(1024), nullable=True),
+    sa.Column("source_ip", sa.String(64), nullable=True),
+    sa.Column("mfa_used", sa.Boolean, nullable=True),
+    sa.Column("error_code", sa.String(64), nullable=True),
+    sa.Column("details", sa.Text, nullable=False),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+    sa.UniqueConstraint("chain", "seq", name="uq_audit_events_chain_seq"),
+)

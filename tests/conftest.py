@@ -1,0 +1,41 @@
+"""Shared fixtures: real services on a temporary database with a frozen, injectable clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from twostep import bootstrap
+from twostep.clock import FrozenClock
+from twostep.crypto.keyring import KeyRing
+from twostep.mfa.verifier import ThrottlePolicy
+from twostep.settings import Settings
+from twostep.store import schema
+from twostep.store.engine import create_engine
+
+# A time on a 30-second boundary, so tests can reason in whole steps.
+START = 1_800_000_000.0
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(START)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path, mfa_throttle=ThrottlePolicy(max_failures=10, base_delay=1.0, max_delay=300.0))
+
+
+@pytest.fixture
+def services(settings: Settings, clock: FrozenClock) -> Iterator[bootstrap.Services]:
+    engine = create_engine(settings.database_url)
+    schema.upgrade(engine)
+    engine.dispose()
+    keyring = KeyRing.generate()
+    keyring.save(settings.key_file)
+    built = bootstrap.build(settings, clock=clock, keyring=keyring)
+    yield built
+    built.engine.dispose()
