@@ -139,3 +139,50 @@ audit_events = sa.Table(
     sa.Column("hash", sa.String(64), nullable=False),
     sa.UniqueConstraint("chain", "seq", name="uq_audit_events_chain_seq"),
 )
+
+managed_policies = sa.Table(
+    "managed_policies",
+    metadata,
+    sa.Column("arn", sa.String(2048), primary_key=True),
+    # NULL for the AWS-managed policies twostep ships (arn:aws:iam::aws:policy/...), shared by every account.
+    sa.Column("account_id", sa.String(12), sa.ForeignKey("accounts.id"), nullable=True, index=True),
+    sa.Column("policy_id", sa.String(32), nullable=False, unique=True),
+    sa.Column("name", sa.String(128), nullable=False),
+    sa.Column("path", sa.String(512), nullable=False),
+    sa.Column("description", sa.String(1000), nullable=True),
+    sa.Column("document", sa.Text, nullable=False),
+    sa.Column("default_version_id", sa.String(16), nullable=False, server_default="v1"),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+)
+
+user_policies = sa.Table(
+    "user_policies",
+    metadata,
+    sa.Column("user_id", sa.String(32), sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("name", sa.String(128), primary_key=True),
+    sa.Column("document", sa.Text, nullable=False),
+)
+
+user_policy_attachments = sa.Table(
+    "user_policy_attachments",
+    metadata,
+    sa.Column("user_id", sa.String(32), sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("policy_arn", sa.String(2048), sa.ForeignKey("managed_policies.arn"), primary_key=True),
+)
+
+temporary_credentials = sa.Table(
+    "temporary_credentials",
+    metadata,
+    sa.Column("access_key_id", sa.String(32), primary_key=True),
+    sa.Column("user_id", sa.String(32), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("account_id", sa.String(12), sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("secret_key_id", sa.String(64), nullable=False),
+    sa.Column("secret_blob", sa.LargeBinary, nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False),  # SHA-256 of the session token
+    sa.Column("issued_by", sa.String(32), nullable=False),  # GetSessionToken, AssumeRole
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False, index=True),
+    sa.Column("mfa_authenticated_at", sa.Float, nullable=True),
+    sa.Column("mfa_serial", sa.String(1024), nullable=True),
+)
