@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.databases import database_url
 from twostep import bootstrap
 from twostep.clock import FrozenClock
 from twostep.crypto.keyring import KeyRing
@@ -24,9 +25,15 @@ def clock() -> FrozenClock:
     return FrozenClock(START)
 
 
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path, mfa_throttle=ThrottlePolicy(max_failures=10, base_delay=1.0, max_delay=300.0))
+@pytest.fixture(params=["sqlite", "postgresql"])
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
+    """Domain tests run on both engines (issue 5): the embedded SQLite file and a fresh PostgreSQL database."""
+    with database_url(request.param, tmp_path) as url:
+        yield Settings(
+            data_dir=tmp_path,
+            database_url_override=url,
+            mfa_throttle=ThrottlePolicy(max_failures=10, base_delay=1.0, max_delay=300.0),
+        )
 
 
 @pytest.fixture
