@@ -1,17 +1,21 @@
-"""The `twostep` command: a thin shell over the same services the console and the API use."""
+"""`twostep init`, `twostep account create` and `twostep quickstart`."""
 
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import os
 import secrets
-import sys
-from collections.abc import Sequence
-from pathlib import Path
 
 from twostep import bootstrap
+from twostep.cli.common import (
+    CommandError,
+    add_data_options,
+    initialised_settings,
+    read_password,
+    settings_from,
+)
+from twostep.cli.serving import serve_app
 from twostep.crypto.keyring import KeyRing
 from twostep.identity.errors import IdentityError
 from twostep.identity.password_policy import PasswordPolicy
@@ -21,27 +25,9 @@ from twostep.store import schema
 from twostep.store.engine import create_engine
 
 
-class CommandError(Exception):
-    """A clear message for the operator; nothing was changed."""
-
-
-def _read_password(from_stdin: bool) -> str:
-    if from_stdin:
-        line = sys.stdin.readline()
-        return line[:-1] if line.endswith("\n") else line
-    first = getpass.getpass("Password: ")
-    if first != getpass.getpass("Password (again): "):
-        raise CommandError("the two passwords differ")
-    return first
-
-
-def _settings(args: argparse.Namespace) -> Settings:
-    return Settings.from_environment(Path(args.data_dir), getattr(args, "database_url", None))
-
-
-def _read_valid_password(args: argparse.Namespace, settings: Settings) -> str:
+def _read_valid_password(args: argparse.Namespace) -> str:
     """Ask for the password before anything is created, so a refused one changes nothing."""
-    password = _read_password(args.password_stdin)
+    password = read_password(args.password_stdin)
     try:
         PasswordPolicy().check(password)
         validate_email(args.email)
@@ -73,72 +59,51 @@ def create_admin_user(services: bootstrap.Services, account_id: str, name: str) 
     return {"user_name": user.name, "access_key_id": key.key.id, "secret_access_key": key.secret_access_key}
 
 
+def _migrate(settings: Settings) -> None:
+    engine = create_engine(settings.database_url)
+    try:
+        schema.upgrade(engine)
+    finally:
+        engine.dispose()
+
+
 def cmd_init(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = settings_from(args)
     if settings.key_file.exists():
         raise CommandError(
             f"{settings.data_dir} is already initialised (found {settings.key_file.name}); nothing changed"
         )
-    password = _read_valid_password(args, settings)
+    password = _read_valid_password(args)
+    if not settings.is_sqlite or settings.data_dir.exists():
+        engine = create_engine(settings.database_url)
+        try:
+            if schema.current_revision(engine) is not None:
+                raise CommandError("the database already holds a twostep schema; nothing changed")
+        finally:
+            engine.dispose()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(settings.database_url)
-    try:
-        if schema.current_revision(engine) is not None:
-            raise CommandError("the database already holds a twostep schema; nothing changed")
-        schema.upgrade(engine)
-    finally:
-        engine.dispose()
+    _migrate(settings)
     KeyRing.generate().save(settings.key_file)
     print(json.dumps(_create_account(settings, args, password)))
     return 0
 
 
 def cmd_account_create(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    if not settings.key_file.exists():
-        raise CommandError(f"{settings.data_dir} is not initialised; run `twostep init` first")
-    password = _read_valid_password(args, settings)
+    settings = initialised_settings(args)
+    password = _read_valid_password(args)
     print(json.dumps(_create_account(settings, args, password)))
-    return 0
-
-
-def cmd_db_upgrade(args: argparse.Namespace) -> int:
-    engine = create_engine(_settings(args).database_url)
-    try:
-        schema.upgrade(engine)
-        print(json.dumps({"revision": schema.current_revision(engine)}))
-    finally:
-        engine.dispose()
-    return 0
-
-
-def serve_app(settings: Settings, *, host: str, port: int, workers: int) -> None:
-    from twostep.server import serve  # the web stack loads only for the commands that serve
-
-    serve(settings, host=host, port=port, workers=workers)
-
-
-def cmd_serve(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    if not settings.key_file.exists():
-        raise CommandError(f"{settings.data_dir} is not initialised; run `twostep init` first")
-    serve_app(settings, host=args.host, port=args.port, workers=args.workers)
     return 0
 
 
 def cmd_quickstart(args: argparse.Namespace) -> int:
     """Initialise a demo data directory on first run (a random root password, kept in first-run.json, readable
     by its owner only), say how to sign in, and serve."""
-    settings = _settings(args)
+    settings = settings_from(args)
     first_run = settings.data_dir / "first-run.json"
     if not settings.key_file.exists():
         password = "-".join(secrets.token_hex(3) for _ in range(4))
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(settings.database_url)
-        try:
-            schema.upgrade(engine)
-        finally:
-            engine.dispose()
+        _migrate(settings)
         KeyRing.generate().save(settings.key_file)
         args.email, args.admin_user = "root@example.com", "admin"
         created = _create_account(settings, args, password)
@@ -147,11 +112,7 @@ def cmd_quickstart(args: argparse.Namespace) -> int:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(created, handle, indent=2)
     else:
-        engine = create_engine(settings.database_url)
-        try:
-            schema.upgrade(engine)
-        finally:
-            engine.dispose()
+        _migrate(settings)
     url = f"http://{args.host}:{args.port}"
     print(f"twostep is starting at {url}")
     if first_run.exists():
@@ -167,16 +128,9 @@ def cmd_quickstart(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="twostep", description="Self-hosted multi-factor sign-in.")
-    commands = parser.add_subparsers(dest="command", required=True)
-
-    def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--data-dir", required=True, help="directory holding the key file (and the SQLite database)")
-        p.add_argument("--database-url", help="e.g. postgresql://postgres@127.0.0.1:5432/twostep (default: SQLite)")
-
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     def account_options(p: argparse.ArgumentParser) -> None:
-        common(p)
+        add_data_options(p)
         p.add_argument("--email", required=True, help="the root user's email address")
         p.add_argument("--password-stdin", action="store_true", help="read the root password from standard input")
         p.add_argument("--admin-user", help="also create an IAM user with full permissions and an access key")
@@ -190,34 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
     account_options(create)
     create.set_defaults(func=cmd_account_create)
 
-    db = commands.add_parser("db", help="database maintenance").add_subparsers(dest="action", required=True)
-    upgrade = db.add_parser("upgrade", help="apply database migrations")
-    common(upgrade)
-    upgrade.set_defaults(func=cmd_db_upgrade)
-
-    serve = commands.add_parser("serve", help="serve the console and the IAM/STS API")
-    common(serve)
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
-    serve.set_defaults(func=cmd_serve)
-
     quick = commands.add_parser("quickstart", help="initialise a demo data directory if needed, then serve")
-    common(quick)
+    add_data_options(quick)
     quick.add_argument("--host", default="127.0.0.1")
     quick.add_argument("--port", type=int, default=8000)
     quick.set_defaults(func=cmd_quickstart, password_stdin=True)
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        return int(args.func(args))
-    except CommandError as exc:
-        print(f"twostep: {exc}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())

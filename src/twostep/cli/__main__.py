@@ -1,0 +1,5 @@
+import sys
+
+from twostep.cli.main import main
+
+sys.exit(main())

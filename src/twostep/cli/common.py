@@ -1,0 +1,44 @@
+"""What every command shares: the data-directory options, settings, password input, operator errors."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+
+from twostep.settings import Settings
+
+
+class CommandError(Exception):
+    """A clear message for the operator; nothing was changed."""
+
+
+def add_data_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", required=True, help="directory holding the key file (and the SQLite database)")
+    parser.add_argument(
+        "--database-url",
+        help="e.g. postgresql://postgres@127.0.0.1:5432/twostep (default: SQLite in the data directory; "
+        "also TWOSTEP_DATABASE_URL)",
+    )
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    return Settings.from_environment(Path(args.data_dir), getattr(args, "database_url", None))
+
+
+def initialised_settings(args: argparse.Namespace) -> Settings:
+    settings = settings_from(args)
+    if not settings.key_file.exists():
+        raise CommandError(f"{settings.data_dir} is not initialised; run `twostep init` first")
+    return settings
+
+
+def read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        line = sys.stdin.readline()
+        return line[:-1] if line.endswith("\n") else line
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Password (again): "):
+        raise CommandError("the two passwords differ")
+    return first

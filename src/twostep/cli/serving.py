@@ -1,0 +1,46 @@
+"""`twostep serve` and `twostep db upgrade`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from twostep.cli.common import add_data_options, initialised_settings, settings_from
+from twostep.settings import Settings
+from twostep.store import schema
+from twostep.store.engine import create_engine
+
+
+def serve_app(settings: Settings, *, host: str, port: int, workers: int) -> None:
+    from twostep.server import serve  # the web stack loads only for the commands that serve
+
+    serve(settings, host=host, port=port, workers=workers)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    serve_app(initialised_settings(args), host=args.host, port=args.port, workers=args.workers)
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    engine = create_engine(settings_from(args).database_url)
+    try:
+        schema.upgrade(engine)
+        print(json.dumps({"revision": schema.current_revision(engine)}))
+    finally:
+        engine.dispose()
+    return 0
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = commands.add_parser("serve", help="serve the console and the IAM/STS API")
+    add_data_options(serve)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="server processes sharing the database")
+    serve.set_defaults(func=cmd_serve)
+
+    db = commands.add_parser("db", help="database maintenance").add_subparsers(dest="action", required=True)
+    upgrade = db.add_parser("upgrade", help="apply database migrations")
+    add_data_options(upgrade)
+    upgrade.set_defaults(func=cmd_db_upgrade)
