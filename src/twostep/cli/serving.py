@@ -1,4 +1,4 @@
-"""`twostep serve` and `twostep db upgrade`."""
+"""`twostep serve`, `twostep db upgrade` and `twostep db check`."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import argparse
 import json
 
 from twostep.cli.common import add_data_options, initialised_settings, settings_from
+from twostep.crypto.keyring import KeyRing
 from twostep.settings import Settings
-from twostep.store import schema
+from twostep.store import consistency, schema
 from twostep.store.engine import create_engine
 
 
@@ -32,6 +33,17 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db_check(args: argparse.Namespace) -> int:
+    settings = initialised_settings(args)
+    engine = create_engine(settings.database_url)
+    try:
+        report = consistency.check(engine, KeyRing.load(settings.key_file))
+    finally:
+        engine.dispose()
+    print(json.dumps(report.as_json(), indent=2))
+    return 0 if report.consistent else 1
+
+
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve = commands.add_parser("serve", help="serve the console and the IAM/STS API")
     add_data_options(serve)
@@ -44,3 +56,6 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     upgrade = db.add_parser("upgrade", help="apply database migrations")
     add_data_options(upgrade)
     upgrade.set_defaults(func=cmd_db_upgrade)
+    check = db.add_parser("check", help="report whether the database holds only whole changes")
+    add_data_options(check)
+    check.set_defaults(func=cmd_db_check)
