@@ -10,7 +10,8 @@ from twostep.audit.events import AuditEvent
 from twostep.clock import Clock
 from twostep.crypto.passwords import PasswordHasher
 from twostep.identity.models import User
-from twostep.mfa.errors import CodeRejected
+from twostep.mfa.errors import CodeRejected, NoSuchDevice
+from twostep.mfa.models import MfaDevice
 from twostep.mfa.verifier import AttemptContext, CodeVerifier, ThrottlePolicy
 from twostep.signin.errors import MfaFailed, SessionInvalid, SignInFailed
 from twostep.signin.models import Session, Stage
@@ -25,6 +26,7 @@ class SessionPolicy:
     password_throttle: ThrottlePolicy = field(
         default_factory=lambda: ThrottlePolicy(max_failures=100, base_delay=1.0, max_delay=60.0)
     )
+    fresh_window: float = 5 * 60  # S17: sensitive changes need a password (and code) proved this recently
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,9 @@ class Grant:
 class CurrentSession:
     session: Session
     user: User
+
+
+REAUTH_EVENT = "ConsoleReauthentication"
 
 
 def hash_token(token: str) -> str:
@@ -71,24 +76,10 @@ class SignInService:
     ) -> Grant:
         """Root users name their email; IAM users their account id and user name."""
         now = self._clock.now()
+        with self._uow(readonly=True) as uow:
+            found = self._find_user(uow, email, account_id, user_name)
+        user = self._prove_password(found, password, now, source_ip)
         with self._uow() as uow:
-            user = self._find_user(uow, email, account_id, user_name)
-            allowed = user is not None and uow.users.reserve_password_attempt(
-                user.id, now, self.policy.password_max_failures
-            )
-            uow.commit()
-        # The hash runs outside any transaction, for unknown users too (S13); the failure is already counted.
-        ok = self._hasher.verify(user.password_hash if user else None, password) and allowed
-        if user is None:
-            raise SignInFailed()
-        with self._uow() as uow:
-            if not ok:
-                failures, next_at = uow.users.password_throttle(user.id)
-                if allowed:
-                    uow.users.set_password_delay(user.id, now + self.policy.password_throttle.delay_after(failures))
-                uow.audit.append(self._login_event(user, now, source_ip, error="Failed authentication"))
-                uow.commit()
-                raise SignInFailed(retry_after=max(0.0, next_at - now) or None)
             uow.users.password_succeeded(user.id, now)
             needs_mfa = uow.devices.count_for_user(user.id) > 0
             session = self._new_session(user.id, Stage.NEEDS_MFA if needs_mfa else Stage.SIGNED_IN, now)
@@ -162,7 +153,121 @@ class SignInService:
             uow.commit()
         return ended
 
+    # -- fresh authentication and MFA changes (S17, S18) ---------------------------------------------------------
+
+    def is_fresh(self, current: CurrentSession) -> bool:
+        """Whether the password (and, for a user with MFA, a code) was proved within the policy's window (S17)."""
+        now = self._clock.now()
+        session = current.session
+        window = self.policy.fresh_window
+        if now - session.authenticated_at > window:
+            return False
+        with self._uow(readonly=True) as uow:
+            has_mfa = uow.devices.count_for_user(session.user_id) > 0
+        return not has_mfa or (session.mfa_at is not None and now - session.mfa_at <= window)
+
+    def reauthenticate(
+        self,
+        token: str,
+        *,
+        password: str,
+        device_id: str | None = None,
+        code: str | None = None,
+        source_ip: str | None = None,
+    ) -> Grant:
+        """Prove the password again, and a current code when the user has MFA; the session id rotates.
+
+        Raises SignInFailed for the password (same throttle as sign-in) and MfaFailed(ended=False) for the code.
+        """
+        now = self._clock.now()
+        with self._uow(readonly=True) as uow:
+            session = self._live(uow, token, now)
+            user = uow.users.get(session.user_id)
+            devices = uow.devices.for_user(session.user_id)
+        if session.stage is not Stage.SIGNED_IN or user is None:
+            raise SessionInvalid()
+        self._prove_password(user, password, now, source_ip, REAUTH_EVENT)
+        with self._uow() as uow:
+            uow.users.password_succeeded(user.id, now)
+            mfa_at, mfa_device_id = session.mfa_at, session.mfa_device_id
+            if devices:
+                device = next((d for d in devices if d.id == device_id), None)
+                if device is None:
+                    uow.commit()
+                    raise MfaFailed(ended=False)
+                context = AttemptContext(REAUTH_EVENT, user.arn, source_ip)
+                try:
+                    self._verifier.verify(uow, device, code or "", context)
+                except CodeRejected as rejected:
+                    raise MfaFailed(ended=False, retry_after=rejected.retry_after) from rejected
+                mfa_at, mfa_device_id = now, device.id
+            grant = self._successor(session, now, authenticated_at=now, mfa_at=mfa_at, mfa_device_id=mfa_device_id)
+            uow.sessions.delete(session.id_hash)
+            uow.sessions.add(grant.session)
+            uow.audit.append(self._login_event(user, now, source_ip, mfa_used=bool(devices), name=REAUTH_EVENT))
+            uow.commit()
+        return grant
+
+    def renew_after_mfa_change(self, token: str, *, proved_device_id: str | None = None) -> Grant:
+        """An MFA change ends every other session of the user (S18) and rotates this one's id.
+
+        Two enrolment codes just accepted are a fresh proof of possession: pass that device as proved_device_id.
+        """
+        now = self._clock.now()
+        with self._uow() as uow:
+            session = self._live(uow, token, now)
+            if session.stage is not Stage.SIGNED_IN:
+                raise SessionInvalid()
+            mfa_at, mfa_device_id = session.mfa_at, session.mfa_device_id
+            if proved_device_id is not None:
+                mfa_at, mfa_device_id = now, proved_device_id
+            grant = self._successor(
+                session, now, authenticated_at=session.authenticated_at, mfa_at=mfa_at, mfa_device_id=mfa_device_id
+            )
+            uow.sessions.delete_for_user(session.user_id)
+            uow.sessions.add(grant.session)
+            uow.commit()
+        return grant
+
+    def confirm_code(
+        self, user: User, device_id: str, code: str, *, purpose: str, source_ip: str | None = None
+    ) -> MfaDevice:
+        """Check (and spend) a current code of one of the user's own devices, e.g. before removing it.
+
+        Raises NoSuchDevice for a device the user does not hold and CodeRejected for the code.
+        """
+        with self._uow() as uow:
+            device = next((d for d in uow.devices.for_user(user.id) if d.id == device_id), None)
+            if device is None:
+                raise NoSuchDevice(device_id)
+            self._verifier.verify(uow, device, code, AttemptContext(purpose, user.arn, source_ip))
+            uow.commit()
+        return device
+
     # -- internals --------------------------------------------------------------------------------------------
+
+    def _prove_password(
+        self, user: User | None, password: str, now: float, source_ip: str | None, event: str = "ConsoleLogin"
+    ) -> User:
+        """Count the attempt, then run the hash (for unknown users too, S13); a failure is recorded and raised."""
+        with self._uow() as uow:
+            allowed = user is not None and uow.users.reserve_password_attempt(
+                user.id, now, self.policy.password_max_failures
+            )
+            uow.commit()
+        # The hash runs outside any transaction; the failure is already counted.
+        ok = self._hasher.verify(user.password_hash if user else None, password) and allowed
+        if user is None:
+            raise SignInFailed()
+        if not ok:
+            with self._uow() as uow:
+                failures, next_at = uow.users.password_throttle(user.id)
+                if allowed:
+                    uow.users.set_password_delay(user.id, now + self.policy.password_throttle.delay_after(failures))
+                uow.audit.append(self._login_event(user, now, source_ip, error="Failed authentication", name=event))
+                uow.commit()
+            raise SignInFailed(retry_after=max(0.0, next_at - now) or None)
+        return user
 
     @staticmethod
     def _find_user(uow: UnitOfWork, email: str | None, account_id: str | None, user_name: str | None) -> User | None:
@@ -197,6 +302,26 @@ class SignInService:
         )
         return Grant(token, session)
 
+    def _successor(
+        self,
+        session: Session,
+        now: float,
+        *,
+        authenticated_at: float,
+        mfa_at: float | None,
+        mfa_device_id: str | None,
+    ) -> Grant:
+        """A new id for the same signed-in session: its start (absolute timeout) and data carry over."""
+        fresh = self._new_session(session.user_id, Stage.SIGNED_IN, now, authenticated_at=authenticated_at)
+        carried = replace(
+            fresh.session,
+            created_at=session.created_at,
+            mfa_at=mfa_at,
+            mfa_device_id=mfa_device_id,
+            data=dict(session.data),
+        )
+        return Grant(fresh.token, carried)
+
     @staticmethod
     def _login_event(
         user: User,
@@ -205,9 +330,10 @@ class SignInService:
         *,
         mfa_used: bool | None = None,
         error: str | None = None,
+        name: str = "ConsoleLogin",
     ) -> AuditEvent:
         return AuditEvent(
-            "ConsoleLogin",
+            name,
             user.account_id,
             now,
             actor=user.arn,

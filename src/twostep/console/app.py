@@ -1,0 +1,37 @@
+"""The console's wiring: its routes and middleware, composed into the server by twostep.server."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute, Mount
+from starlette.staticfiles import StaticFiles
+
+from twostep.bootstrap import Services
+from twostep.console import (
+    credentials_pages,
+    enrolment_pages,
+    language_pages,
+    signin_pages,
+    users_pages,
+)
+from twostep.console.context import Console
+from twostep.console.security import SecurityHeadersMiddleware
+
+
+def console_routes(services: Services) -> list[BaseRoute]:
+    console = Console.create(services)
+    static = StaticFiles(directory=str(resources.files("twostep.console").joinpath("static")))
+    return [
+        *signin_pages.routes(console),
+        *credentials_pages.routes(console),
+        *enrolment_pages.routes(console),
+        *users_pages.routes(console),
+        *language_pages.routes(console),
+        Mount("/static", app=static, name="static"),
+    ]
+
+
+def console_middleware(services: Services) -> list[Middleware]:
+    return [Middleware(SecurityHeadersMiddleware)]
