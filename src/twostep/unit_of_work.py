@@ -9,7 +9,9 @@ from typing import Protocol
 from twostep.audit.ports import AuditLog
 from twostep.identity.ports import AccessKeyRepository, AccountRepository, UserRepository
 from twostep.mfa.ports import DeviceRepository
+from twostep.policy.ports import PolicyRepository
 from twostep.signin.ports import SessionRepository
+from twostep.sts.ports import TemporaryCredentialRepository
 
 
 class UnitOfWork(Protocol):
@@ -30,6 +32,12 @@ class UnitOfWork(Protocol):
 
     @property
     def audit(self) -> AuditLog: ...
+
+    @property
+    def policies(self) -> PolicyRepository: ...
+
+    @property
+    def temporary_credentials(self) -> TemporaryCredentialRepository: ...
 
     def __enter__(self) -> UnitOfWork: ...
 

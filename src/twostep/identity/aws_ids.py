@@ -31,3 +31,7 @@ def new_access_key_id(temporary: bool = False) -> str:
 
 def new_secret_access_key() -> str:
     return _random(_SECRET_ALPHABET, 40)
+
+
+def new_policy_id() -> str:
+    return "ANPA" + _random(_UPPER_DIGITS, 17)

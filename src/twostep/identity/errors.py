@@ -57,3 +57,21 @@ class AccessKeyLimit(IdentityError):
 class NoSuchAccessKey(IdentityError):
     def __init__(self, key_id: str) -> None:
         super().__init__(f"The Access Key with id {key_id} cannot be found.")
+
+
+class InvalidTags(IdentityError):
+    """Duplicate or reserved tag keys (AWS InvalidInput)."""
+
+
+class TooManyTags(IdentityError):
+    """More than 50 tags on one resource (AWS LimitExceeded)."""
+
+
+class CredentialReportNotPresent(IdentityError):
+    def __init__(self) -> None:
+        super().__init__("The credential report does not exist. To generate one, use GenerateCredentialReport.")
+
+
+class CredentialReportExpired(IdentityError):
+    def __init__(self) -> None:
+        super().__init__("The credential report has expired. To generate a new one, use GenerateCredentialReport.")

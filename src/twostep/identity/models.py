@@ -32,6 +32,7 @@ class User:
     password_hash: str | None
     created_at: float
     password_last_used: float | None = None
+    password_changed_at: float | None = None
     password_reset_required: bool = False
     tags: tuple[Tag, ...] = field(default=())
 

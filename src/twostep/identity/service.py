@@ -1,35 +1,52 @@
-"""Accounts, users, login profiles and access keys: the identity rules every adapter goes through."""
+"""Accounts, users, login profiles and access keys: the identity rules every adapter goes through.
+
+Login profiles (login_profiles.py) and access keys (access_keys.py) live in their own modules and are mixed into
+IdentityService, so adapters keep one identity service."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
 
 from twostep.audit.events import AuditEvent
 from twostep.clock import Clock
 from twostep.crypto.keyring import KeyRing
 from twostep.crypto.passwords import PasswordHasher
 from twostep.identity import aws_ids
+from twostep.identity.access_keys import (
+    MAX_ACCESS_KEYS_PER_USER,
+    AccessKeys,
+    NewAccessKey,
+    ResolvedAccessKey,
+    access_key_associated_data,
+)
+from twostep.identity.account_reports import AccountReports
 from twostep.identity.errors import (
-    AccessKeyLimit,
     EmailAlreadyRegistered,
     InvalidName,
-    LoginProfileExists,
-    NoLoginProfile,
-    NoSuchAccessKey,
     NoSuchAccount,
     NoSuchUser,
     UserAlreadyExists,
     UserHasDependents,
 )
-from twostep.identity.models import ROOT_USER_NAME, AccessKey, Account, Tag, User
+from twostep.identity.login_profiles import LoginProfiles
+from twostep.identity.models import ROOT_USER_NAME, Account, Tag, User
 from twostep.identity.password_policy import PasswordPolicy
-from twostep.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from twostep.identity.tags import checked_tags, with_tags, without_tags
+from twostep.unit_of_work import UnitOfWorkFactory
+
+__all__ = [
+    "MAX_ACCESS_KEYS_PER_USER",
+    "IdentityService",
+    "NewAccessKey",
+    "ResolvedAccessKey",
+    "access_key_associated_data",
+    "validate_email",
+]
 
 USER_NAME = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
 PATH = re.compile(r"/|/[\x21-\x7e]*/")
 EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,255}")
-MAX_ACCESS_KEYS_PER_USER = 2
 
 
 def validate_email(email: str) -> str:
@@ -39,24 +56,9 @@ def validate_email(email: str) -> str:
     return normalised
 
 
-def access_key_associated_data(key_id: str) -> bytes:
-    return f"twostep/access-key/{key_id}".encode()
+class IdentityService(LoginProfiles, AccessKeys, AccountReports):
+    """Accounts and users here; login profiles, access keys and reports in their own modules, on one service."""
 
-
-@dataclass(frozen=True)
-class NewAccessKey:
-    key: AccessKey
-    secret_access_key: str  # shown once, at creation
-
-
-@dataclass(frozen=True)
-class ResolvedAccessKey:
-    key: AccessKey
-    user: User
-    secret_access_key: str
-
-
-class IdentityService:
     def __init__(
         self,
         uow: UnitOfWorkFactory,
@@ -124,6 +126,7 @@ class IdentityService:
             raise InvalidName("User names use 1 to 64 letters, digits and + = , . @ _ - characters.")
         if not PATH.fullmatch(path) or len(path) > 512:
             raise InvalidName("A path begins and ends with '/' and holds printable ASCII characters.")
+        tags = checked_tags(tags)
         password_hash = None
         if password is not None:
             self.password_policy.check(password)
@@ -166,6 +169,31 @@ class IdentityService:
         with self._uow(readonly=True) as uow:
             return uow.users.list(account_id, path_prefix)
 
+    def add_user_tags(self, account_id: str, name: str, tags: tuple[Tag, ...], *, actor: User) -> None:
+        """TagUser: a tag whose key exists (in any case) is replaced; 50 at most."""
+        self._retag(account_id, name, actor, "TagUser", lambda existing: with_tags(existing, tags))
+
+    def remove_user_tags(self, account_id: str, name: str, keys: tuple[str, ...], *, actor: User) -> None:
+        """UntagUser: keys the user does not have are ignored."""
+        self._retag(account_id, name, actor, "UntagUser", lambda existing: without_tags(existing, keys))
+
+    def _retag(
+        self,
+        account_id: str,
+        name: str,
+        actor: User,
+        event: str,
+        change: Callable[[tuple[Tag, ...]], tuple[Tag, ...]],
+    ) -> None:
+        now = self._clock.now()
+        with self._uow() as uow:
+            user = uow.users.by_name(account_id, name)
+            if user is None:
+                raise NoSuchUser(name)
+            uow.users.set_tags(user.id, change(user.tags))
+            uow.audit.append(AuditEvent(event, account_id, now, actor=actor.arn, details={"userName": user.name}))
+            uow.commit()
+
     def delete_user(self, account_id: str, name: str, *, actor: User) -> None:
         now = self._clock.now()
         with self._uow() as uow:
@@ -177,123 +205,12 @@ class IdentityService:
             if uow.access_keys.for_user(user.id):
                 raise UserHasDependents("Cannot delete entity, must delete access keys first.")
             if uow.devices.count_for_user(user.id):
-                raise UserHasDependents("Cannot delete entity, must remove MFA devices first.")
+                raise UserHasDependents("Cannot delete entity, must delete MFA device first.")
+            if uow.policies.count_inline(user.id):
+                raise UserHasDependents("Cannot delete entity, must delete policies first.")
+            if uow.policies.count_attached(user.id):
+                raise UserHasDependents("Cannot delete entity, must detach all policies first.")
             uow.sessions.delete_for_user(user.id)
             uow.users.delete(user.id)
             uow.audit.append(AuditEvent("DeleteUser", account_id, now, actor=actor.arn, details={"userName": name}))
             uow.commit()
-
-    # -- login profiles (console passwords) -------------------------------------------------------------------
-
-    def set_login_profile(
-        self,
-        account_id: str,
-        name: str,
-        password: str,
-        *,
-        actor: User,
-        create: bool,
-        reset_required: bool = False,
-    ) -> User:
-        """CreateLoginProfile (create=True) or UpdateLoginProfile (create=False)."""
-        self.password_policy.check(password)
-        password_hash = self._hasher.hash(password)
-        now = self._clock.now()
-        with self._uow() as uow:
-            user = uow.users.by_name(account_id, name)
-            if user is None:
-                raise NoSuchUser(name)
-            if create and user.has_login_profile:
-                raise LoginProfileExists(name)
-            if not create and not user.has_login_profile:
-                raise NoLoginProfile(name)
-            uow.users.set_password(user.id, password_hash, reset_required, now)
-            if not create:
-                uow.sessions.delete_for_user(user.id)  # S18: a password change ends every session
-            event = "CreateLoginProfile" if create else "UpdateLoginProfile"
-            uow.audit.append(AuditEvent(event, account_id, now, actor=actor.arn, details={"userName": name}))
-            uow.commit()
-            updated = uow.users.get(user.id)
-        assert updated is not None
-        return updated
-
-    def delete_login_profile(self, account_id: str, name: str, *, actor: User) -> None:
-        now = self._clock.now()
-        with self._uow() as uow:
-            user = uow.users.by_name(account_id, name)
-            if user is None:
-                raise NoSuchUser(name)
-            if not user.has_login_profile:
-                raise NoLoginProfile(name)
-            uow.users.set_password(user.id, None, False, now)
-            uow.sessions.delete_for_user(user.id)
-            uow.audit.append(
-                AuditEvent("DeleteLoginProfile", account_id, now, actor=actor.arn, details={"userName": name})
-            )
-            uow.commit()
-
-    # -- access keys ------------------------------------------------------------------------------------------
-
-    def create_access_key(self, user: User, *, actor: User) -> NewAccessKey:
-        now = self._clock.now()
-        key_id = aws_ids.new_access_key_id()
-        secret = aws_ids.new_secret_access_key()
-        key = AccessKey(id=key_id, user_id=user.id, account_id=user.account_id, status="Active", created_at=now)
-        sealed = self._keyring.seal(secret.encode(), access_key_associated_data(key_id))
-        with self._uow() as uow:
-            uow.users.lock(user.id)
-            if len(uow.access_keys.for_user(user.id)) >= MAX_ACCESS_KEYS_PER_USER:
-                raise AccessKeyLimit(f"Cannot exceed quota for AccessKeysPerUser: {MAX_ACCESS_KEYS_PER_USER}")
-            uow.access_keys.add(key, sealed)
-            uow.audit.append(
-                AuditEvent(
-                    "CreateAccessKey",
-                    user.account_id,
-                    now,
-                    actor=actor.arn,
-                    details={"userName": user.name, "accessKeyId": key_id},
-                )
-            )
-            uow.commit()
-        return NewAccessKey(key, secret)
-
-    def access_keys(self, user: User) -> list[AccessKey]:
-        with self._uow(readonly=True) as uow:
-            return uow.access_keys.for_user(user.id)
-
-    def _owned_key(self, uow: UnitOfWork, user: User, key_id: str) -> AccessKey:
-        found = uow.access_keys.get(key_id)
-        if found is None or found[0].user_id != user.id:
-            raise NoSuchAccessKey(key_id)
-        return found[0]
-
-    def update_access_key(self, user: User, key_id: str, status: str, *, actor: User) -> None:
-        now = self._clock.now()
-        with self._uow() as uow:
-            self._owned_key(uow, user, key_id)
-            uow.access_keys.set_status(key_id, status)
-            details = {"userName": user.name, "accessKeyId": key_id, "status": status}
-            uow.audit.append(AuditEvent("UpdateAccessKey", user.account_id, now, actor=actor.arn, details=details))
-            uow.commit()
-
-    def delete_access_key(self, user: User, key_id: str, *, actor: User) -> None:
-        now = self._clock.now()
-        with self._uow() as uow:
-            self._owned_key(uow, user, key_id)
-            uow.access_keys.delete(key_id)
-            details = {"userName": user.name, "accessKeyId": key_id}
-            uow.audit.append(AuditEvent("DeleteAccessKey", user.account_id, now, actor=actor.arn, details=details))
-            uow.commit()
-
-    def resolve_access_key(self, key_id: str) -> ResolvedAccessKey | None:
-        """The key, its user and its secret, for checking a SigV4 signature; None for unknown or inactive keys."""
-        with self._uow(readonly=True) as uow:
-            found = uow.access_keys.get(key_id)
-            if found is None or found[0].status != "Active":
-                return None
-            key, sealed = found
-            user = uow.users.get(key.user_id)
-        if user is None:
-            return None
-        secret = self._keyring.open(sealed, access_key_associated_data(key_id)).decode()
-        return ResolvedAccessKey(key, user, secret)

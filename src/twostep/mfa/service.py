@@ -13,6 +13,7 @@ from twostep.clock import Clock
 from twostep.crypto.keyring import KeyRing
 from twostep.identity import aws_ids
 from twostep.identity.models import Tag, User
+from twostep.identity.tags import checked_tags, with_tags, without_tags
 from twostep.mfa.errors import (
     DeviceAlreadyExists,
     DeviceInUse,
@@ -52,6 +53,7 @@ class MfaService:
             raise InvalidDeviceName("Device names use 1 to 226 letters, digits and + = , . @ _ - characters.")
         if not DEVICE_PATH.fullmatch(path) or len(path) > 512:
             raise InvalidDeviceName("A path begins and ends with '/' and holds printable ASCII characters.")
+        tags = checked_tags(tags)
         now = self._clock.now()
         device_id = aws_ids.new_device_id()
         seed = generate_seed()  # S7: fresh for every device, never reused
@@ -96,6 +98,13 @@ class MfaService:
     def devices_in_account(self, account_id: str, assigned: bool | None = None) -> list[MfaDevice]:
         with self._uow(readonly=True) as uow:
             return uow.devices.in_account(account_id, assigned)
+
+    def devices_with_owners(self, account_id: str, assigned: bool | None = None) -> list[tuple[MfaDevice, User | None]]:
+        """ListVirtualMFADevices: the account's devices, each with the user it is assigned to (None: unassigned)."""
+        with self._uow(readonly=True) as uow:
+            devices = uow.devices.in_account(account_id, assigned)
+            owners = {d.user_id: uow.users.get(d.user_id) for d in devices if d.user_id is not None}
+        return [(d, owners.get(d.user_id) if d.user_id else None) for d in devices]
 
     def _existing(self, uow: UnitOfWork, account_id: str, serial: str) -> MfaDevice:
         device = uow.devices.by_serial(account_id, serial)
@@ -178,6 +187,24 @@ class MfaService:
             device = self._existing(uow, account_id, serial)
             uow.devices.set_tags(device.id, tags)
             uow.audit.append(self._event("TagMFADevice", device, actor, now))
+            uow.commit()
+
+    def add_tags(self, account_id: str, serial: str, tags: tuple[Tag, ...], *, actor: User) -> None:
+        """TagMFADevice: a tag whose key exists (in any case) is replaced; 50 at most."""
+        now = self._clock.now()
+        with self._uow() as uow:
+            device = self._existing(uow, account_id, serial)
+            uow.devices.set_tags(device.id, with_tags(device.tags, tags))
+            uow.audit.append(self._event("TagMFADevice", device, actor, now))
+            uow.commit()
+
+    def remove_tags(self, account_id: str, serial: str, keys: tuple[str, ...], *, actor: User) -> None:
+        """UntagMFADevice: keys the device does not have are ignored."""
+        now = self._clock.now()
+        with self._uow() as uow:
+            device = self._existing(uow, account_id, serial)
+            uow.devices.set_tags(device.id, without_tags(device.tags, keys))
+            uow.audit.append(self._event("UntagMFADevice", device, actor, now))
             uow.commit()
 
     def unlock(self, account_id: str, serial: str, *, actor: User) -> None:

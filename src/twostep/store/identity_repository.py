@@ -48,6 +48,7 @@ class SqlUserRepository:
             password_hash=m["password_hash"],
             created_at=m["created_at"],
             password_last_used=m["password_last_used"],
+            password_changed_at=m["password_changed_at"],
             password_reset_required=m["password_reset_required"],
             tags=tuple(Tag(k, v) for k, v in tags),
         )

@@ -1,0 +1,44 @@
+"""What an operation handler receives: who is calling, how they proved it, and the services."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from twostep.bootstrap import Services
+from twostep.identity.models import User
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The principal behind a verified SigV4 signature."""
+
+    user: User
+    access_key_id: str
+    temporary: bool = False  # STS credentials (ASIA...) rather than a long-term key
+    mfa_authenticated_at: float | None = None  # when the session's MFA code was checked, if it was
+
+    @property
+    def mfa_present(self) -> bool:
+        return self.mfa_authenticated_at is not None
+
+    @property
+    def account_id(self) -> str:
+        return self.user.account_id
+
+
+@dataclass(frozen=True)
+class CallContext:
+    services: Services
+    caller: Caller
+    service: str  # "iam" or "sts"
+    action: str
+    request_id: str
+    source_ip: str | None
+    secure_transport: bool
+    now: float
+
+
+Handler = Callable[[CallContext, dict[str, Any]], dict[str, Any] | None]
+"""An operation: validated parameters in, the output shape's members out (None for no output)."""

@@ -1,0 +1,112 @@
+"""POST / : the AWS query protocol for IAM and STS, one endpoint, routed by the SigV4 credential scope.
+
+Per request: SigV4 claim -> caller's credentials -> signature check -> parameters parsed and validated
+against botocore's model -> the operation's handler -> XML. Every failure becomes an AWS error document.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from twostep.awsapi.context import CallContext, Caller, Handler
+from twostep.awsapi.credentials import CredentialResolver
+from twostep.awsapi.errors import ApiError, invalid_action, service_error
+from twostep.awsapi.model import ServiceModel, load_service_model
+from twostep.awsapi.operations import HANDLERS
+from twostep.awsapi.query import parse_parameters
+from twostep.awsapi.sigv4 import HttpRequest, SigV4Error, parse_claim, verify_signature
+from twostep.awsapi.validation import validate_parameters
+from twostep.awsapi.xmlwire import serialize_error, serialize_result
+from twostep.bootstrap import Services
+
+log = logging.getLogger("twostep.awsapi")
+XML = "text/xml"
+MAX_BODY_BYTES = 1 << 20
+
+
+class AwsQueryApi:
+    def __init__(self, services: Services, handlers: dict[tuple[str, str], Handler] | None = None) -> None:
+        self._services = services
+        self._handlers = HANDLERS if handlers is None else handlers
+        self._credentials = CredentialResolver(services)
+        self._models = {name: load_service_model(name) for name in ("iam", "sts")}
+
+    async def respond(self, request: Request) -> Response:
+        body = await request.body()
+        raw_path = request.scope.get("raw_path") or request.url.path.encode()
+        http_request = HttpRequest(
+            method=request.method,
+            raw_path=raw_path.decode("latin-1"),
+            raw_query=request.scope.get("query_string", b"").decode("latin-1"),
+            headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.scope["headers"]],
+            body=body,
+        )
+        source_ip = request.client.host if request.client else None
+        secure = request.url.scheme == "https"
+        status, payload = await run_in_threadpool(self.handle, http_request, source_ip, secure)
+        return Response(payload, status_code=status, media_type=XML)
+
+    def handle(self, request: HttpRequest, source_ip: str | None, secure: bool) -> tuple[int, bytes]:
+        request_id = str(uuid.uuid4())
+        model = self._models["iam"]
+        try:
+            if len(request.body) > MAX_BODY_BYTES:
+                raise ApiError("ValidationError", "Request body is too large.", 413)
+            claim = parse_claim(request)
+            model = self._models.get(claim.service) or model
+            if claim.service not in self._models:
+                raise ApiError("InvalidAction", f"twostep does not serve the service {claim.service!r}.", 400)
+            now = self._services.clock.now()
+            caller, secret = self._credentials.resolve(claim, now)
+            verify_signature(request, claim, secret, now)
+            form = parse_qsl(request.body.decode("utf-8", "strict"), keep_blank_values=True)
+            form += parse_qsl(request.raw_query, keep_blank_values=True)
+            result = self._dispatch(model, claim.service, form, caller, request_id, source_ip, secure, now)
+            return 200, serialize_result(model, result[0], result[1], request_id)
+        except SigV4Error as exc:
+            return exc.status, serialize_error(model, ApiError(exc.code, exc.message, exc.status), request_id)
+        except ApiError as exc:
+            return exc.status, serialize_error(model, exc, request_id)
+        except UnicodeDecodeError:
+            error = ApiError("MalformedQueryString", "The request body is not valid UTF-8.", 400)
+            return 400, serialize_error(model, error, request_id)
+        except Exception:
+            log.exception("request %s failed", request_id)
+            error = service_error(model, "ServiceFailure", "Request processing has failed due to an internal error.")
+            return 500, serialize_error(model, error, request_id)
+
+    def _dispatch(
+        self,
+        model: ServiceModel,
+        service: str,
+        form: list[tuple[str, str]],
+        caller: Caller,
+        request_id: str,
+        source_ip: str | None,
+        secure: bool,
+        now: float,
+    ) -> tuple[str, dict[str, Any] | None]:
+        actions = [value for key, value in form if key == "Action"]
+        if not actions:
+            raise ApiError("MissingAction", "Missing Action", 400)
+        action = actions[0]
+        handler = self._handlers.get((service, action))
+        if handler is None or not model.has_operation(action):
+            raise invalid_action(model, action)
+        params = parse_parameters(model, action, form)
+        validate_parameters(model, action, params)
+        context = CallContext(self._services, caller, service, action, request_id, source_ip, secure, now)
+        self._credentials.check_allowed(context, params)
+        return action, handler(context, params)
+
+
+def api_routes(services: Services) -> list[BaseRoute]:
+    return [Route("/", AwsQueryApi(services).respond, methods=["POST"])]

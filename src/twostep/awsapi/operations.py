@@ -1,0 +1,12 @@
+"""Every supported (service, action) and the handler that performs it."""
+
+from __future__ import annotations
+
+from twostep.awsapi.context import Handler
+from twostep.awsapi.iam_operations import IAM_HANDLERS
+from twostep.awsapi.sts_operations import STS_HANDLERS
+
+HANDLERS: dict[tuple[str, str], Handler] = {
+    **IAM_HANDLERS,
+    **STS_HANDLERS,
+}

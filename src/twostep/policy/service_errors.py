@@ -1,0 +1,35 @@
+"""Typed failures of the policy store (the document language's own refusals are in errors.py)."""
+
+from __future__ import annotations
+
+
+class PolicyStoreError(Exception):
+    """Base class: the message is safe to show to the caller."""
+
+
+class NoSuchPolicy(PolicyStoreError):
+    pass
+
+
+class PolicyAlreadyExists(PolicyStoreError):
+    pass
+
+
+class PolicyLimitExceeded(PolicyStoreError):
+    pass
+
+
+class PolicyNotAttachable(PolicyStoreError):
+    pass
+
+
+class PolicyInUse(PolicyStoreError):
+    """DeletePolicy while users still have it attached (AWS DeleteConflict)."""
+
+
+class InvalidPolicyArn(PolicyStoreError):
+    pass
+
+
+class PolicyNotModifiable(PolicyStoreError):
+    """An AWS managed policy cannot be deleted or changed."""

@@ -1,0 +1,64 @@
+"""Temporary (STS) credentials in SQL: the sealed secret and the session token's hash, never the token."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from twostep.crypto.keyring import Sealed
+from twostep.store.tables import temporary_credentials
+from twostep.sts.models import TemporaryCredential
+
+t = temporary_credentials.c
+
+
+def _credential(row: sa.Row[tuple[object, ...]]) -> TemporaryCredential:
+    m = row._mapping
+    return TemporaryCredential(
+        access_key_id=m["access_key_id"],
+        user_id=m["user_id"],
+        account_id=m["account_id"],
+        token_hash=m["token_hash"],
+        issued_by=m["issued_by"],
+        created_at=m["created_at"],
+        expires_at=m["expires_at"],
+        mfa_authenticated_at=m["mfa_authenticated_at"],
+        mfa_serial=m["mfa_serial"],
+    )
+
+
+class SqlTemporaryCredentialRepository:
+    def __init__(self, connection: sa.Connection) -> None:
+        self._c = connection
+
+    def add(self, credential: TemporaryCredential, secret: Sealed) -> None:
+        self._c.execute(
+            temporary_credentials.insert().values(
+                access_key_id=credential.access_key_id,
+                user_id=credential.user_id,
+                account_id=credential.account_id,
+                secret_key_id=secret.key_id,
+                secret_blob=secret.blob,
+                token_hash=credential.token_hash,
+                issued_by=credential.issued_by,
+                created_at=credential.created_at,
+                expires_at=credential.expires_at,
+                mfa_authenticated_at=credential.mfa_authenticated_at,
+                mfa_serial=credential.mfa_serial,
+            )
+        )
+
+    def get(self, access_key_id: str) -> tuple[TemporaryCredential, Sealed] | None:
+        row = self._c.execute(sa.select(temporary_credentials).where(t.access_key_id == access_key_id)).first()
+        if row is None:
+            return None
+        return _credential(row), Sealed(row.secret_key_id, row.secret_blob)
+
+    def for_user(self, user_id: str) -> list[TemporaryCredential]:
+        query = sa.select(temporary_credentials).where(t.user_id == user_id).order_by(t.created_at)
+        return [_credential(row) for row in self._c.execute(query).all()]
+
+    def delete_for_user(self, user_id: str) -> int:
+        return int(self._c.execute(temporary_credentials.delete().where(t.user_id == user_id)).rowcount)
+
+    def delete_expired(self, before: float) -> int:
+        return int(self._c.execute(temporary_credentials.delete().where(t.expires_at < before)).rowcount)

@@ -1,0 +1,64 @@
+"""Temporary credentials: plain values, no persistence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from twostep.identity.models import User
+
+# STS API reference, GetSessionToken DurationSeconds: 900..129600 seconds, 43200 by default; sessions of the
+# root user ("AWS account owners") are restricted to 3600 seconds and silently shortened to it.
+MIN_SESSION_SECONDS = 900
+MAX_SESSION_SECONDS = 129_600
+DEFAULT_SESSION_SECONDS = 43_200
+MAX_ROOT_SESSION_SECONDS = 3_600
+
+ISSUED_BY_GET_SESSION_TOKEN = "GetSessionToken"
+
+
+@dataclass(frozen=True)
+class TemporaryCredential:
+    """One set of STS credentials. The secret is kept sealed and the session token only as its SHA-256."""
+
+    access_key_id: str  # ASIA...
+    user_id: str
+    account_id: str
+    token_hash: str
+    issued_by: str
+    created_at: float
+    expires_at: float
+    mfa_authenticated_at: float | None = None  # when the code was checked, if one was
+    mfa_serial: str | None = None
+
+    @property
+    def mfa_present(self) -> bool:
+        return self.mfa_authenticated_at is not None
+
+    def expired(self, now: float) -> bool:
+        return now >= self.expires_at
+
+
+@dataclass(frozen=True)
+class IssuedCredentials:
+    """What GetSessionToken hands out, once: the secret and the session token are never shown again."""
+
+    credential: TemporaryCredential
+    secret_access_key: str
+    session_token: str
+
+    @property
+    def access_key_id(self) -> str:
+        return self.credential.access_key_id
+
+    @property
+    def expiration(self) -> float:
+        return self.credential.expires_at
+
+
+@dataclass(frozen=True)
+class ResolvedSession:
+    """Valid temporary credentials, their user and the secret a SigV4 signature must have been made with."""
+
+    credential: TemporaryCredential
+    user: User
+    secret_access_key: str

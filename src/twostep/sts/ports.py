@@ -1,0 +1,18 @@
+"""What STS needs from storage."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from twostep.crypto.keyring import Sealed
+from twostep.sts.models import TemporaryCredential
+
+
+class TemporaryCredentialRepository(Protocol):
+    def add(self, credential: TemporaryCredential, secret: Sealed) -> None: ...
+    def get(self, access_key_id: str) -> tuple[TemporaryCredential, Sealed] | None: ...
+    def for_user(self, user_id: str) -> list[TemporaryCredential]: ...
+    def delete_for_user(self, user_id: str) -> int: ...
+    def delete_expired(self, before: float) -> int:
+        """Forget credentials that expired before this time; returns how many."""
+        ...

@@ -1,0 +1,78 @@
+"""The one translation of domain failures into AWS errors: codes, statuses, messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from twostep.awsapi.context import CallContext
+from twostep.awsapi.domain_errors import ERROR_CODES, to_api_error, translating
+from twostep.awsapi.errors import ApiError
+from twostep.awsapi.iam_operations import IAM_HANDLERS
+from twostep.awsapi.model import load_service_model
+from twostep.identity import errors as identity
+from twostep.mfa import errors as mfa
+from twostep.policy import service_errors as policies
+from twostep.policy.errors import MalformedPolicyDocument, PolicyTooLarge
+
+
+@pytest.mark.parametrize(
+    ("error", "code", "status", "message"),
+    [
+        (identity.NoSuchUser("bob"), "NoSuchEntity", 404, "The user with name bob cannot be found."),
+        (identity.UserAlreadyExists("bob"), "EntityAlreadyExists", 409, "User with name bob already exists."),
+        (identity.PasswordRejected("Too short."), "PasswordPolicyViolation", 400, "Too short."),
+        (identity.UserHasDependents("Cannot delete."), "DeleteConflict", 409, "Cannot delete."),
+        (identity.AccessKeyLimit("quota"), "LimitExceeded", 409, "quota"),
+        (identity.CredentialReportNotPresent(), "ReportNotPresent", 410, None),
+        (identity.CredentialReportExpired(), "ReportExpired", 410, None),
+        (mfa.NoSuchDevice("arn:x"), "NoSuchEntity", 404, "MFA Device with serial number arn:x does not exist."),
+        (mfa.DeviceInUse(), "EntityAlreadyExists", 409, "MFA Device is already in use."),
+        (mfa.DeviceLimitExceeded(), "LimitExceeded", 409, "Cannot exceed quota for MfaDevicesPerUser: 8"),
+        (mfa.DeviceStillAssigned(), "DeleteConflict", 409, None),
+        (MalformedPolicyDocument("Syntax errors in policy."), "MalformedPolicyDocument", 400, None),
+        (PolicyTooLarge(7000, 6144), "LimitExceeded", 409, "Cannot exceed quota for PolicySize: 6144"),
+        (policies.NoSuchPolicy("gone"), "NoSuchEntity", 404, "gone"),
+        (policies.PolicyInUse("attached"), "DeleteConflict", 409, "attached"),
+        (policies.InvalidPolicyArn("ARN x is not valid."), "InvalidInput", 400, None),
+    ],
+)
+def test_translation(error: Exception, code: str, status: int, message: str | None) -> None:
+    translated = to_api_error(error)
+    assert (translated.code, translated.status) == (code, status)
+    assert translated.message == (message if message is not None else str(error))
+
+
+@pytest.mark.parametrize("reason", list(mfa.RejectionReason))
+def test_every_rejected_code_reads_the_same(reason: mfa.RejectionReason) -> None:
+    translated = to_api_error(mfa.CodeRejected(reason, retry_after=3.0, device_locked=True))
+    assert (translated.code, translated.status, translated.message) == (
+        "InvalidAuthenticationCode",
+        403,
+        "Authentication code for device is not valid.",
+    )
+
+
+def test_every_code_in_the_table_is_an_iam_error() -> None:
+    model = load_service_model("iam")
+    assert {code for code in ERROR_CODES.values()} <= set(model.error_codes())
+
+
+def test_handlers_raise_api_errors_and_let_others_through() -> None:
+    def failing(context: CallContext, params: dict[str, Any]) -> None:
+        raise identity.NoSuchUser(params["UserName"])
+
+    def broken(context: CallContext, params: dict[str, Any]) -> None:
+        raise RuntimeError("a bug, not a domain failure")
+
+    with pytest.raises(ApiError) as translated:
+        translating(failing)(None, {"UserName": "zoe"})  # type: ignore[arg-type]
+    assert translated.value.code == "NoSuchEntity"
+    with pytest.raises(RuntimeError):
+        translating(broken)(None, {})  # type: ignore[arg-type]
+
+
+def test_every_iam_handler_names_a_modelled_operation() -> None:
+    model = load_service_model("iam")
+    assert all(service == "iam" and model.has_operation(action) for service, action in IAM_HANDLERS)
