@@ -6,16 +6,22 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from twostep.audit.head_signature import HeadSigner
 from twostep.clock import Clock, OffsetFileClock, SystemClock
 from twostep.crypto.keyring import KeyRing
 from twostep.crypto.passwords import PasswordHasher
 from twostep.identity.service import IdentityService
 from twostep.mfa.service import MfaService
 from twostep.mfa.verifier import CodeVerifier
+from twostep.notify.dispatcher import NotificationDispatcher
+from twostep.notify.smtp import SmtpMailer
+from twostep.policy.service import PolicyService
 from twostep.settings import Settings
 from twostep.signin.service import SignInService
 from twostep.store.engine import create_engine
+from twostep.store.notification_outbox import SqlNotificationOutbox
 from twostep.store.unit_of_work import SqlUnitOfWorkFactory
+from twostep.sts.service import StsService
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,9 @@ class Services:
     identity: IdentityService
     mfa: MfaService
     signin: SignInService
+    policies: PolicyService
+    sts: StsService
+    notifications: NotificationDispatcher | None = None  # mail to account owners, when SMTP is set
 
 
 def build(settings: Settings, *, clock: Clock | None = None, keyring: KeyRing | None = None) -> Services:
@@ -37,7 +46,7 @@ def build(settings: Settings, *, clock: Clock | None = None, keyring: KeyRing | 
         clock = OffsetFileClock(settings.clock_offset_file) if settings.clock_offset_file else SystemClock()
     keyring = keyring or KeyRing.load(settings.key_file)
     engine = create_engine(settings.database_url)
-    uow = SqlUnitOfWorkFactory(engine)
+    uow = SqlUnitOfWorkFactory(engine, head_signer=HeadSigner(keyring))
     hasher = PasswordHasher()
     verifier = CodeVerifier(keyring, clock, settings.mfa_throttle)
     return Services(
@@ -51,4 +60,13 @@ def build(settings: Settings, *, clock: Clock | None = None, keyring: KeyRing | 
         identity=IdentityService(uow, clock, keyring, hasher),
         mfa=MfaService(uow, clock, keyring, verifier),
         signin=SignInService(uow, clock, hasher, verifier),
+        policies=PolicyService(uow, clock),
+        sts=StsService(uow, clock, keyring, verifier),
+        notifications=_notifications(settings, engine, clock),
     )
+
+
+def _notifications(settings: Settings, engine: sa.Engine, clock: Clock) -> NotificationDispatcher | None:
+    if settings.smtp is None:
+        return None
+    return NotificationDispatcher(SqlNotificationOutbox(engine), SmtpMailer(settings.smtp), clock)

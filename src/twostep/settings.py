@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from twostep.mfa.verifier import ThrottlePolicy
+from twostep.notify.smtp import SmtpSettings
 
 DATABASE_FILE = "twostep.db"
 KEY_FILE = "keys.json"
@@ -21,6 +22,8 @@ class Settings:
     # A file holding a number of seconds added to the system clock: lets end-to-end tests move the server's
     # time (code windows, STS expiry) without touching the machine's clock. Never set in production.
     clock_offset_file: Path | None = None
+    # Mail to account owners (S17): None unless TWOSTEP_SMTP_HOST is set (see notify/smtp.py for the others).
+    smtp: SmtpSettings | None = None
 
     @property
     def database_url(self) -> str:
@@ -50,4 +53,5 @@ class Settings:
             issuer=env.get("TWOSTEP_ISSUER", "twostep"),
             mfa_throttle=throttle,
             clock_offset_file=Path(clock_file) if clock_file else None,
+            smtp=SmtpSettings.from_environment(env),
         )

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from tests.helpers import code_at
 
+from tests.helpers import code_at
 from twostep.bootstrap import Services
 from twostep.clock import FrozenClock
 from twostep.identity.models import User

@@ -53,8 +53,7 @@ def test_base32_round_trip(secret: bytes) -> None:
 def test_key_uri_defaults() -> None:
     uri = key_uri(RFC_KEY, issuer="twostep", label="alice-phone@123456789012")
     assert uri == (
-        "otpauth://totp/twostep:alice-phone%40123456789012"
-        "?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=twostep"
+        "otpauth://totp/twostep:alice-phone%40123456789012?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=twostep"
     )
 
 

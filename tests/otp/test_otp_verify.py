@@ -31,9 +31,7 @@ def test_wrong_code() -> None:
 
 def test_code_for_another_step_outside_window() -> None:
     code = totp_at_step(KEY, 5000)
-    assert matching_steps(KEY, code, [998, 999, 1000]) == [
-        s for s in (998, 999, 1000) if code == totp_at_step(KEY, s)
-    ]
+    assert matching_steps(KEY, code, [998, 999, 1000]) == [s for s in (998, 999, 1000) if code == totp_at_step(KEY, s)]
 
 
 def test_empty_candidates() -> None:
@@ -132,6 +130,4 @@ def test_out_of_range_steps_never_match() -> None:
     assert matching_steps(KEY, code, [-1, 0, 1]) == [0]
     # Step -1 and 2**64 are evaluated as step 0 internally; they must still not match.
     assert matching_steps(KEY, code, [-1, 2**64, -(2**70)]) == []
-    assert matching_steps(KEY, code, [2**64 - 1]) == (
-        [2**64 - 1] if totp_at_step(KEY, 2**64 - 1) == code else []
-    )
+    assert matching_steps(KEY, code, [2**64 - 1]) == ([2**64 - 1] if totp_at_step(KEY, 2**64 - 1) == code else [])

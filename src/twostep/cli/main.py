@@ -6,10 +6,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from twostep.cli import accounts, serving
+from twostep.cli import accounts, audit, keys, serving, users
 from twostep.cli.common import CommandError
 
-AREAS = (accounts, serving)
+AREAS = (accounts, serving, audit, keys, users)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,6 +3,10 @@
 Every sealed value records the id of the key that sealed it, so keys can be rotated online: new values are
 sealed under the active key while old ones stay readable until re-encrypted. The associated data binds a
 ciphertext to the record it belongs to (a seed copied onto another device's row fails to open).
+
+A key ring loaded from a key file follows that file: `twostep keys rotate` (run beside live servers) writes a new
+active key into it, and a running process picks the new file up the next time it seals (the file's identity is
+checked, a stat call) or meets a value sealed under a key id it has not loaded yet (the file is read again once).
 """
 
 from __future__ import annotations
@@ -10,12 +14,15 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 NONCE_BYTES = 12
 
@@ -32,43 +39,91 @@ class Sealed:
 
 class KeyRing:
     def __init__(self, keys: dict[str, bytes], active_key_id: str) -> None:
-        if active_key_id not in keys:
-            raise KeyRingError(f"active key {active_key_id!r} is not in the key ring")
-        for key_id, key in keys.items():
-            if len(key) != 32:
-                raise KeyRingError(f"key {key_id!r} is not 256 bits")
-        self._keys = dict(keys)
-        self.active_key_id = active_key_id
+        _check(keys, active_key_id)
+        # One tuple, replaced whole on reload, so a concurrent reader never sees half of two key files.
+        self._state: tuple[dict[str, bytes], str] = (dict(keys), active_key_id)
+        self._source: Path | None = None
+        self._stamp: tuple[int, int, int] | None = None
+
+    @property
+    def active_key_id(self) -> str:
+        return self._state[1]
 
     @property
     def key_ids(self) -> tuple[str, ...]:
-        return tuple(self._keys)
+        return tuple(self._state[0])
 
     def seal(self, plaintext: bytes, associated_data: bytes) -> Sealed:
+        self.refresh_if_changed()
+        keys, active = self._state
         nonce = secrets.token_bytes(NONCE_BYTES)
-        cipher = AESGCM(self._keys[self.active_key_id])
-        return Sealed(self.active_key_id, nonce + cipher.encrypt(nonce, plaintext, associated_data))
+        cipher = AESGCM(keys[active])
+        return Sealed(active, nonce + cipher.encrypt(nonce, plaintext, associated_data))
 
     def open(self, sealed: Sealed, associated_data: bytes) -> bytes:
-        key = self._keys.get(sealed.key_id)
-        if key is None:
-            raise KeyRingError(f"no key {sealed.key_id!r} in the key ring")
+        key = self._key(sealed.key_id)
         nonce, body = sealed.blob[:NONCE_BYTES], sealed.blob[NONCE_BYTES:]
         try:
             return AESGCM(key).decrypt(nonce, body, associated_data)
         except InvalidTag as exc:
             raise KeyRingError("a sealed value failed authentication") from exc
 
+    def derive(self, purpose: bytes, key_id: str | None = None) -> tuple[str, bytes]:
+        """A 256-bit key for one purpose (e.g. signing audit heads), derived with HKDF-SHA256 (RFC 5869) from the
+        named key, or from the active one. The derived key never decrypts anything the ring sealed."""
+        if key_id is None:
+            self.refresh_if_changed()
+            key_id = self.active_key_id
+        hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"twostep/" + purpose)
+        return key_id, hkdf.derive(self._key(key_id))
+
+    def _key(self, key_id: str) -> bytes:
+        key = self._state[0].get(key_id)
+        if key is None and self._source is not None:
+            # Sealed by a process that already follows a rotated key file: read the file once more.
+            self.reload()
+            key = self._state[0].get(key_id)
+        if key is None:
+            raise KeyRingError(f"no key {key_id!r} in the key ring")
+        return key
+
+    # -- following the key file -----------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Read the key file again (no-op for a key ring that was not loaded from a file)."""
+        if self._source is None:
+            return
+        loaded = KeyRing.load(self._source)
+        self._state, self._stamp = loaded._state, loaded._stamp
+
+    def refresh_if_changed(self) -> None:
+        """Reload if the key file was replaced since it was read (a rotation writes a new file atomically)."""
+        if self._source is None:
+            return
+        try:
+            changed = _stamp(self._source) != self._stamp
+        except OSError:
+            return  # keep serving with the keys already loaded; the operator sees the file's absence elsewhere
+        if changed:
+            self.reload()
+
     def with_new_active_key(self) -> tuple[KeyRing, str]:
-        key_id = f"k{len(self._keys) + 1}-{secrets.token_hex(4)}"
-        keys = dict(self._keys)
+        return self.with_new_key(activate=True)
+
+    def with_new_key(self, *, activate: bool) -> tuple[KeyRing, str]:
+        """A copy with one more key, numbered after every key it holds; active at once, or staged for later."""
+        keys = dict(self._state[0])
+        key_id = f"k{max((key_number(k) for k in keys), default=0) + 1}-{secrets.token_hex(4)}"
         keys[key_id] = AESGCM.generate_key(bit_length=256)
-        return KeyRing(keys, key_id), key_id
+        return KeyRing(keys, key_id if activate else self.active_key_id), key_id
+
+    def activated(self, key_id: str) -> KeyRing:
+        return KeyRing(self._state[0], key_id)
 
     def without(self, key_id: str) -> KeyRing:
         if key_id == self.active_key_id:
             raise KeyRingError("cannot drop the active key")
-        keys = {k: v for k, v in self._keys.items() if k != key_id}
+        keys = {k: v for k, v in self._state[0].items() if k != key_id}
         return KeyRing(keys, self.active_key_id)
 
     # -- the key file ---------------------------------------------------------------------------------------
@@ -81,19 +136,23 @@ class KeyRing:
     @classmethod
     def load(cls, path: Path) -> KeyRing:
         try:
+            stamp = _stamp(path)
             document = json.loads(path.read_text(encoding="utf-8"))
             keys = {k: base64.b64decode(v) for k, v in document["keys"].items()}
-            return cls(keys, document["active"])
+            ring = cls(keys, document["active"])
         except FileNotFoundError as exc:
             raise KeyRingError(f"key file {path} does not exist") from exc
         except (ValueError, KeyError, TypeError) as exc:
             raise KeyRingError(f"key file {path} is malformed") from exc
+        ring._source, ring._stamp = path, stamp
+        return ring
 
     def save(self, path: Path) -> None:
         """Write the key file atomically, readable by its owner only."""
+        keys, active = self._state
         document = {
-            "active": self.active_key_id,
-            "keys": {k: base64.b64encode(v).decode("ascii") for k, v in self._keys.items()},
+            "active": active,
+            "keys": {k: base64.b64encode(v).decode("ascii") for k, v in keys.items()},
         }
         tmp = path.with_suffix(".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -102,3 +161,23 @@ class KeyRing:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
+
+
+def key_number(key_id: str) -> int:
+    """The N of a key id "kN-...": keys are numbered in the order they were made (0 for other ids)."""
+    match = re.match(r"k(\d+)-", key_id)
+    return int(match.group(1)) if match else 0
+
+
+def _check(keys: dict[str, bytes], active_key_id: str) -> None:
+    if active_key_id not in keys:
+        raise KeyRingError(f"active key {active_key_id!r} is not in the key ring")
+    for key_id, key in keys.items():
+        if len(key) != 32:
+            raise KeyRingError(f"key {key_id!r} is not 256 bits")
+
+
+def _stamp(path: Path) -> tuple[int, int, int]:
+    """What changes when the key file is replaced: os.replace gives it a new inode."""
+    st = path.stat()
+    return st.st_ino, st.st_mtime_ns, st.st_size

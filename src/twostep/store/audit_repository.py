@@ -2,7 +2,7 @@
 
 Appending locks the chain's head row (UPDATE ... RETURNING) until the transaction ends, so concurrent writers
 on any number of processes extend one chain one event at a time, and an event exists only if the change it
-describes committed with it.
+describes committed with it. With a HeadSigner, the head row also gets a fresh signature in that transaction.
 """
 
 from __future__ import annotations
@@ -14,15 +14,36 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from twostep.audit.events import GENESIS_HASH, AuditEvent, RecordedEvent, chain_hash
+from twostep.audit.head_signature import ChainHead, HeadSignature, HeadSigner
 from twostep.store.tables import audit_events, audit_heads
 
 h = audit_heads.c
 e = audit_events.c
 
 
+def recorded_event(r: sa.Row[tuple[object, ...]] | sa.RowMapping) -> RecordedEvent:
+    event = AuditEvent(
+        event_name=r.event_name,
+        account_id=r.account_id,
+        at=r.at,
+        actor=r.actor,
+        source_ip=r.source_ip,
+        mfa_used=r.mfa_used,
+        error_code=r.error_code,
+        details=json.loads(r.details),
+    )
+    return RecordedEvent(r.chain, int(r.seq), event, r.prev_hash, r.hash)
+
+
+def chain_head(r: sa.Row[tuple[object, ...]]) -> ChainHead:
+    signature = HeadSignature(r.key_id, r.mac) if r.key_id is not None and r.mac is not None else None
+    return ChainHead(r.chain, int(r.seq), r.hash, signature)
+
+
 class SqlAuditLog:
-    def __init__(self, connection: sa.Connection) -> None:
+    def __init__(self, connection: sa.Connection, signer: HeadSigner | None = None) -> None:
         self._c = connection
+        self._signer = signer
 
     def _ensure_head(self, chain: str) -> None:
         values = {"chain": chain, "seq": 0, "hash": GENESIS_HASH}
@@ -56,7 +77,16 @@ class SqlAuditLog:
                 hash=digest,
             )
         )
-        self._c.execute(audit_heads.update().where(h.chain == chain).values(hash=digest))
+        signature = self._signer.sign(chain, seq, digest) if self._signer is not None else None
+        self._c.execute(
+            audit_heads.update()
+            .where(h.chain == chain)
+            .values(
+                hash=digest,
+                key_id=signature.key_id if signature else None,
+                mac=signature.mac if signature else None,
+            )
+        )
         return RecordedEvent(chain, seq, event, prev_hash, digest)
 
     def events(self, chain: str | None = None) -> Iterator[RecordedEvent]:
@@ -64,17 +94,10 @@ class SqlAuditLog:
         if chain is not None:
             query = query.where(e.chain == chain)
         for r in self._c.execute(query):
-            event = AuditEvent(
-                event_name=r.event_name,
-                account_id=r.account_id,
-                at=r.at,
-                actor=r.actor,
-                source_ip=r.source_ip,
-                mfa_used=r.mfa_used,
-                error_code=r.error_code,
-                details=json.loads(r.details),
-            )
-            yield RecordedEvent(r.chain, int(r.seq), event, r.prev_hash, r.hash)
+            yield recorded_event(r)
 
     def heads(self) -> dict[str, tuple[int, str]]:
         return {r.chain: (int(r.seq), r.hash) for r in self._c.execute(sa.select(audit_heads))}
+
+    def signed_heads(self) -> list[ChainHead]:
+        return [chain_head(r) for r in self._c.execute(sa.select(audit_heads).order_by(h.chain))]

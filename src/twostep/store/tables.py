@@ -119,6 +119,9 @@ audit_heads = sa.Table(
     sa.Column("chain", sa.String(16), primary_key=True),
     sa.Column("seq", sa.BigInteger, nullable=False),
     sa.Column("hash", sa.String(64), nullable=False),
+    # HMAC over (chain, seq, hash) under a key derived from the key ring (audit/head_signature.py); revision 0003.
+    sa.Column("key_id", sa.String(64), nullable=True),
+    sa.Column("mac", sa.String(64), nullable=True),
 )
 
 audit_events = sa.Table(
@@ -185,4 +188,15 @@ temporary_credentials = sa.Table(
     sa.Column("expires_at", sa.Float, nullable=False, index=True),
     sa.Column("mfa_authenticated_at", sa.Float, nullable=True),
     sa.Column("mfa_serial", sa.String(1024), nullable=True),
+)
+
+# The mail outbox's progress (notify/): events of a chain up to `seq` are handled. A process claims the rest with a
+# conditional UPDATE (claimed_by, claimed_until: a lease) so that several server processes send each mail once.
+notification_cursors = sa.Table(
+    "notification_cursors",
+    metadata,
+    sa.Column("chain", sa.String(16), primary_key=True),
+    sa.Column("seq", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("claimed_by", sa.String(64), nullable=True),
+    sa.Column("claimed_until", sa.Float, nullable=True),
 )

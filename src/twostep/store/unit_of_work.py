@@ -6,10 +6,13 @@ from types import TracebackType
 
 import sqlalchemy as sa
 
+from twostep.audit.head_signature import HeadSigner
 from twostep.store.audit_repository import SqlAuditLog
 from twostep.store.device_repository import SqlDeviceRepository
 from twostep.store.identity_repository import SqlAccessKeyRepository, SqlAccountRepository, SqlUserRepository
+from twostep.store.policy_repository import SqlPolicyRepository
 from twostep.store.session_repository import SqlSessionRepository
+from twostep.store.sts_repository import SqlTemporaryCredentialRepository
 
 
 class SqlUnitOfWork:
@@ -19,10 +22,13 @@ class SqlUnitOfWork:
     devices: SqlDeviceRepository
     sessions: SqlSessionRepository
     audit: SqlAuditLog
+    policies: SqlPolicyRepository
+    temporary_credentials: SqlTemporaryCredentialRepository
 
-    def __init__(self, engine: sa.Engine, readonly: bool = False) -> None:
+    def __init__(self, engine: sa.Engine, readonly: bool = False, head_signer: HeadSigner | None = None) -> None:
         self._engine = engine
         self._readonly = readonly
+        self._head_signer = head_signer
         self._connection: sa.Connection | None = None
         self._transaction: sa.RootTransaction | None = None
 
@@ -36,7 +42,9 @@ class SqlUnitOfWork:
         self.access_keys = SqlAccessKeyRepository(connection)
         self.devices = SqlDeviceRepository(connection)
         self.sessions = SqlSessionRepository(connection)
-        self.audit = SqlAuditLog(connection)
+        self.audit = SqlAuditLog(connection, self._head_signer)
+        self.policies = SqlPolicyRepository(connection)
+        self.temporary_credentials = SqlTemporaryCredentialRepository(connection)
         return self
 
     @property
@@ -63,8 +71,9 @@ class SqlUnitOfWork:
 
 
 class SqlUnitOfWorkFactory:
-    def __init__(self, engine: sa.Engine) -> None:
+    def __init__(self, engine: sa.Engine, head_signer: HeadSigner | None = None) -> None:
         self.engine = engine
+        self.head_signer = head_signer  # signs each audit chain's head as events are appended (S27)
 
     def __call__(self, readonly: bool = False) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, readonly=readonly)
+        return SqlUnitOfWork(self.engine, readonly=readonly, head_signer=self.head_signer)

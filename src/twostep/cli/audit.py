@@ -1,0 +1,79 @@
+"""`twostep audit verify` and `twostep audit export`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, datetime
+
+from twostep.audit.cloudtrail import to_cloudtrail
+from twostep.audit.head_signature import HeadSigner
+from twostep.audit.verification import verify_chains
+from twostep.cli.common import CommandError, add_data_options, initialised_settings
+from twostep.crypto.keyring import KeyRing, KeyRingError
+from twostep.store.audit_reader import audit_snapshot
+from twostep.store.engine import create_engine
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Exit 0 with a JSON summary when every chain holds; 1 naming each broken chain and seq."""
+    settings = initialised_settings(args)
+    try:
+        keyring = KeyRing.load(settings.key_file)
+    except KeyRingError as exc:
+        raise CommandError(str(exc)) from exc
+    engine = create_engine(settings.database_url)
+    try:
+        with audit_snapshot(engine) as snapshot:
+            report = verify_chains(snapshot.events(), snapshot.heads(), HeadSigner(keyring), snapshot.account_ids())
+    finally:
+        engine.dispose()
+    print(json.dumps(report.as_json()))
+    for problem in report.problems:
+        where = f"chain {problem.chain}" + (f" seq {problem.seq}" if problem.seq is not None else "")
+        print(f"twostep: audit {where}: {problem.message}", file=sys.stderr)
+    return 0 if report.intact else 1
+
+
+def parse_since(value: str) -> float:
+    """An ISO 8601 date or time; without a zone it is UTC ("2025-01-31", "2025-01-31T12:00:00Z")."""
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {value!r}") from exc
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.timestamp()
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """CloudTrail-shaped JSON lines on standard output, oldest first."""
+    settings = initialised_settings(args)
+    engine = create_engine(settings.database_url)
+    count = 0
+    try:
+        with audit_snapshot(engine) as snapshot:
+            for recorded in snapshot.events_in_time_order(args.since, args.account):
+                sys.stdout.write(json.dumps(to_cloudtrail(recorded), separators=(",", ":")) + "\n")
+                count += 1
+    finally:
+        engine.dispose()
+    sys.stdout.flush()
+    print(f"twostep: exported {count} events", file=sys.stderr)
+    return 0
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    audit = commands.add_parser("audit", help="check and export the audit log").add_subparsers(
+        dest="action", required=True
+    )
+    verify = audit.add_parser("verify", help="check every audit chain and its signed head (exit 1 if broken)")
+    add_data_options(verify)
+    verify.set_defaults(func=cmd_verify)
+
+    export = audit.add_parser("export", help="write the audit log as CloudTrail-style JSON lines")
+    add_data_options(export)
+    export.add_argument("--since", type=parse_since, help="only events at or after this ISO 8601 time (UTC if bare)")
+    export.add_argument("--account", help="only this account's events (its 12-digit id)")
+    export.set_defaults(func=cmd_export)
