@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -77,17 +78,10 @@ def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 30
     raise RuntimeError("server did not become healthy")
 
 
-@contextmanager
-def running_server(
-    tmp: Path,
-    *,
-    database_url: str | None = None,
-    extra_env: dict[str, str] | None = None,
-    workers: int = 1,
-) -> Iterator[RunningServer]:
-    data_dir = tmp / "data"
+def server_environment(tmp: Path, database_url: str | None, extra_env: dict[str, str] | None) -> dict[str, str]:
     clock_file = tmp / "clock-offset"
-    clock_file.write_text("0")
+    if not clock_file.exists():
+        clock_file.write_text("0")
     env = {
         "TWOSTEP_TEST_CLOCK_OFFSET_FILE": str(clock_file),
         "TWOSTEP_MFA_BASE_DELAY": "0",  # tests that measure delays set their own
@@ -95,6 +89,10 @@ def running_server(
     }
     if database_url:
         env["TWOSTEP_DATABASE_URL"] = database_url
+    return env
+
+
+def init_data_dir(data_dir: Path, env: dict[str, str]) -> dict[str, Any]:
     init = twostep(
         "init",
         "--data-dir",
@@ -108,7 +106,12 @@ def running_server(
         env=env,
     )
     assert init.returncode == 0, init.stderr
-    created = json.loads(init.stdout)
+    created: dict[str, Any] = json.loads(init.stdout)
+    return created
+
+
+def start_server(data_dir: Path, env: dict[str, str], workers: int = 1) -> tuple[str, subprocess.Popen[bytes]]:
+    """One more `twostep serve` on the data directory (several may share one PostgreSQL database)."""
     port = free_port()
     process = subprocess.Popen(
         [
@@ -128,6 +131,34 @@ def running_server(
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, process)
+    except BaseException:
+        stop(process)
+        raise
+    return url, process
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+@contextmanager
+def running_server(
+    tmp: Path,
+    *,
+    database_url: str | None = None,
+    extra_env: dict[str, str] | None = None,
+    workers: int = 1,
+) -> Iterator[RunningServer]:
+    data_dir = tmp / "data"
+    env = server_environment(tmp, database_url, extra_env)
+    created = init_data_dir(data_dir, env)
+    url, process = start_server(data_dir, env, workers)
+    try:
         yield RunningServer(
             url=url,
             data_dir=data_dir,
@@ -135,13 +166,9 @@ def running_server(
             root_email=created["root_email"],
             root_password=ROOT_PASSWORD,
             admin=created.get("admin", {}),
-            clock_offset_file=clock_file,
+            clock_offset_file=tmp / "clock-offset",
             env=env,
             process=process,
         )
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
