@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 DATA   ?= data/demo
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n auto
 
 .PHONY: install serve test test-postgres lint format bench clean
 
@@ -19,8 +19,11 @@ install: $(VENV)/.installed
 serve: install
 	$(VENV)/bin/twostep quickstart --data-dir $(DATA) --host $(HOST) --port $(PORT)
 
+# The whole suite once per engine: SQLite (the embedded default), then PostgreSQL on 127.0.0.1:5432.
+# Tests marked `postgres` need PostgreSQL itself (several servers on one database) and run in the second pass.
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	TWOSTEP_TEST_DATABASE=sqlite $(PY) -m pytest $(PYTEST_ARGS) -m "not postgres"
+	TWOSTEP_TEST_DATABASE=postgresql $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check src tests

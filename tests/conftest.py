@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.databases import database_url
+from tests.databases import database_url, engine_under_test
 from twostep import bootstrap
 from twostep.clock import FrozenClock
 from twostep.crypto.keyring import KeyRing
@@ -25,7 +25,7 @@ def clock() -> FrozenClock:
     return FrozenClock(START)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=[engine_under_test()])
 def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
     """Domain tests run on both engines (issue 5): the embedded SQLite file and a fresh PostgreSQL database."""
     with database_url(request.param, tmp_path) as url:

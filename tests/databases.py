@@ -12,6 +12,17 @@ import pytest
 import sqlalchemy as sa
 
 POSTGRES_ADMIN_URL = os.environ.get("TWOSTEP_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+KINDS = ("sqlite", "postgresql")
+
+
+def engine_under_test() -> str:
+    """The suite runs once per engine: TWOSTEP_TEST_DATABASE=sqlite (the default) or postgresql.
+
+    `make test` runs both passes; every test that touches a database uses the selected engine."""
+    kind = os.environ.get("TWOSTEP_TEST_DATABASE", "sqlite")
+    if kind not in KINDS:
+        raise ValueError(f"TWOSTEP_TEST_DATABASE must be one of {KINDS}, not {kind!r}")
+    return kind
 
 
 def postgres_available() -> bool:
@@ -51,8 +62,19 @@ def fresh_postgres() -> Iterator[str]:
 
 @contextmanager
 def database_url(kind: str, tmp_path: Path) -> Iterator[str]:
+    """A fresh database of the given kind ("sqlite" or "postgresql"); see engine_under_test()."""
     if kind == "postgresql":
         with fresh_postgres() as url:
             yield url
     else:
         yield f"sqlite:///{tmp_path / 'twostep.db'}"
+
+
+@contextmanager
+def database_under_test(tmp_path: Path) -> Iterator[str | None]:
+    """None for SQLite (the server's default file in its data directory), else a fresh PostgreSQL URL."""
+    if engine_under_test() == "postgresql":
+        with fresh_postgres() as url:
+            yield url
+    else:
+        yield None

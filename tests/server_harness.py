@@ -9,12 +9,17 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
+
+from tests.databases import database_under_test
+from twostep import bootstrap
+from twostep.clock import OffsetFileClock
+from twostep.settings import Settings
 
 ROOT_PASSWORD = "correct horse battery staple"
 
@@ -62,6 +67,20 @@ class RunningServer:
     def now(self) -> float:
         """The server's idea of the current time."""
         return time.time() + self.clock_offset
+
+    @property
+    def settings(self) -> Settings:
+        """The server's settings, as its own process reads them (database URL and test clock included)."""
+        return Settings.from_environment(self.data_dir, self.env.get("TWOSTEP_DATABASE_URL"))
+
+    @contextmanager
+    def services(self) -> Iterator[bootstrap.Services]:
+        """The server's own services over its database: to look at it the way an operator would."""
+        services = bootstrap.build(self.settings, clock=OffsetFileClock(self.clock_offset_file))
+        try:
+            yield services
+        finally:
+            services.engine.dispose()
 
 
 def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
@@ -155,10 +174,13 @@ def running_server(
     workers: int = 1,
 ) -> Iterator[RunningServer]:
     data_dir = tmp / "data"
-    env = server_environment(tmp, database_url, extra_env)
-    created = init_data_dir(data_dir, env)
-    url, process = start_server(data_dir, env, workers)
-    try:
+    with ExitStack() as cleanup:
+        if database_url is None:
+            database_url = cleanup.enter_context(database_under_test(tmp))
+        env = server_environment(tmp, database_url, extra_env)
+        created = init_data_dir(data_dir, env)
+        url, process = start_server(data_dir, env, workers)
+        cleanup.callback(stop, process)
         yield RunningServer(
             url=url,
             data_dir=data_dir,
@@ -170,5 +192,3 @@ def running_server(
             env=env,
             process=process,
         )
-    finally:
-        stop(process)

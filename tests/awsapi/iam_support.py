@@ -21,8 +21,6 @@ from botocore.credentials import Credentials
 
 from tests.helpers import code_at
 from tests.server_harness import RunningServer, running_server
-from twostep import bootstrap
-from twostep.settings import Settings
 
 REGION = "eu-west-1"  # any region: the endpoint serves them all
 NO_RETRIES = Config(retries={"total_max_attempts": 1})
@@ -114,16 +112,6 @@ def signed_post(
 def server_datetime(server: RunningServer) -> datetime.datetime:
     """The server's 'now' as botocore's signer wants it (naive UTC)."""
     return datetime.datetime.fromtimestamp(server.now(), datetime.UTC).replace(tzinfo=None)
-
-
-@contextmanager
-def services_on(server: RunningServer) -> Iterator[bootstrap.Services]:
-    """The domain services over the server's own data directory: the state the console sees."""
-    services = bootstrap.build(Settings(data_dir=server.data_dir, clock_offset_file=server.clock_offset_file))
-    try:
-        yield services
-    finally:
-        services.engine.dispose()
 
 
 def decode_qr(png: bytes) -> str:

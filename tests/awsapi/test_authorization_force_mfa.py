@@ -13,7 +13,7 @@ import pytest
 
 from tests.helpers import code_at
 from tests.server_harness import RunningServer, running_server
-from tests.sts.harness import ApiUser, add_user, put_policy, server_services, session_client, signing_on_server_clock
+from tests.sts.harness import ApiUser, add_user, put_policy, session_client, signing_on_server_clock
 from twostep.policy.managed import ADMINISTRATOR_ACCESS_ARN
 
 FORCE_MFA = (Path(__file__).parents[2] / "docs" / "policies" / "force-mfa.json").read_text()
@@ -27,7 +27,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
 
 
 def new_user(server: RunningServer, name: str, *policies: str, admin: bool = True, device: bool = True) -> ApiUser:
-    with server_services(server) as services:
+    with server.services() as services:
         created = add_user(services, server.account_id, name, device=device)
         for number, document in enumerate(policies):
             put_policy(services, created.user, f"policy-{number}", document)

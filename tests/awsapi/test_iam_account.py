@@ -16,7 +16,6 @@ from tests.awsapi.iam_support import (
     iam_client,
     module_server,
     server_datetime,
-    services_on,
     signed_post,
 )
 from tests.server_harness import RunningServer
@@ -36,9 +35,9 @@ def iam(server: RunningServer) -> Any:
 @pytest.fixture(scope="module")
 def root_key(server: RunningServer) -> dict[str, str]:
     """Root has no access key after init; AWS allows one, so the services make one."""
-    with services_on(server) as services, services.uow(readonly=True) as uow:
+    with server.services() as services, services.uow(readonly=True) as uow:
         root = uow.users.root_of(server.account_id)
-    with services_on(server) as services:
+    with server.services() as services:
         new = services.identity.create_access_key(root, actor=root)
     return {"access_key_id": new.key.id, "secret_access_key": new.secret_access_key}
 
@@ -69,9 +68,9 @@ def test_root_may_call_the_api_and_account_mfa_follows_root(
     root = iam_client(server, root_key)
     assert root.get_user()["User"]["Arn"] == f"arn:aws:iam::{server.account_id}:root"
     assert root.list_mfa_devices()["MFADevices"] == []
-    with services_on(server) as services, services.uow(readonly=True) as uow:
+    with server.services() as services, services.uow(readonly=True) as uow:
         root_user = uow.users.root_of(server.account_id)
-    with services_on(server) as services:  # as the console does it for root
+    with server.services() as services:  # as the console does it for root
         new = services.mfa.create_virtual_device(server.account_id, "root-phone", actor=root_user)
         code1, code2 = consecutive_codes(new.seed, server)
         services.mfa.enable(root_user, new.device.serial, code1, code2, actor=root_user)

@@ -18,7 +18,6 @@ from tests.awsapi.iam_support import (
     error_of,
     iam_client,
     module_server,
-    services_on,
 )
 from tests.helpers import code_at
 from tests.server_harness import RunningServer
@@ -65,7 +64,7 @@ def test_enable_with_two_consecutive_codes(iam: Any, server: RunningServer, user
     listed = iam.list_mfa_devices(UserName=user)["MFADevices"]
     assert [(d["UserName"], d["SerialNumber"]) for d in listed] == [(user, serial)]
     # one state: the console's services see the same device for the same user
-    with services_on(server) as services:
+    with server.services() as services:
         owner = services.identity.user(server.account_id, user)
         assert [d.serial for d in services.mfa.devices_of(owner)] == [serial]
 
@@ -256,7 +255,7 @@ def test_the_same_verifier_locks_a_device_after_ten_failures(iam: Any, server: R
     with pytest.raises(iam.exceptions.InvalidAuthenticationCodeException) as locked:
         iam.enable_mfa_device(UserName=user, SerialNumber=serial, AuthenticationCode1=code1, AuthenticationCode2=code2)
     assert error_of(locked.value) == INVALID_CODE  # the same answer whatever the reason (S13)
-    with services_on(server) as services, services.uow(readonly=True) as uow:
+    with server.services() as services, services.uow(readonly=True) as uow:
         rejected = [
             e.event
             for e in uow.audit.events(server.account_id)
@@ -270,7 +269,7 @@ def test_the_same_verifier_locks_a_device_after_ten_failures(iam: Any, server: R
 
 def test_a_device_assigned_through_the_services_is_listed(iam: Any, server: RunningServer, user: str) -> None:
     """The console assigns devices through the same MFA service: the API lists what it assigned."""
-    with services_on(server) as services:
+    with server.services() as services:
         owner = services.identity.user(server.account_id, user)
         new = services.mfa.create_virtual_device(server.account_id, f"{user}-console", actor=owner)
         code1, code2 = consecutive_codes(new.seed, server)

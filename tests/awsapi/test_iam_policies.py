@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.awsapi.iam_support import error_of, iam_client, module_server, services_on
+from tests.awsapi.iam_support import error_of, iam_client, module_server
 from tests.server_harness import RunningServer
 
 ADMIN_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
@@ -131,7 +131,7 @@ def test_attach_detach_and_delete(iam: Any, server: RunningServer) -> None:
     assert iam.get_policy(PolicyArn=arn)["Policy"]["AttachmentCount"] == 1
     with pytest.raises(iam.exceptions.DeleteConflictException):
         iam.delete_policy(PolicyArn=arn)
-    with services_on(server) as services:  # what the authorizer will read
+    with server.services() as services:  # what the authorizer will read
         abby = services.identity.user(server.account_id, "abby")
         documents = services.policies.policies_for(abby)
     assert len(documents) == 2

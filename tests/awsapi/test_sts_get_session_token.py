@@ -15,7 +15,7 @@ import botocore.exceptions
 import pytest
 
 from tests.server_harness import RunningServer, running_server
-from tests.sts.harness import ApiUser, add_user, client, server_services, session_client, signing_on_server_clock
+from tests.sts.harness import ApiUser, add_user, client, session_client, signing_on_server_clock
 
 WRONG_CODE = "MultiFactorAuthentication failed with invalid MFA one time pass code."
 NOT_YOUR_DEVICE = (
@@ -31,13 +31,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
 
 
 def new_user(server: RunningServer, name: str, *, device: bool = True) -> ApiUser:
-    with server_services(server) as services:
+    with server.services() as services:
         return add_user(services, server.account_id, name, device=device)
 
 
 def failures_of(server: RunningServer, user: ApiUser) -> int:
     assert user.serial is not None
-    with server_services(server) as services:
+    with server.services() as services:
         return services.mfa.device(server.account_id, user.serial).failures
 
 
@@ -161,7 +161,7 @@ def test_wrong_codes_lock_the_device_for_every_path(server: RunningServer) -> No
     for _ in range(10):
         error_of(sts.get_session_token, SerialNumber=dave.serial, TokenCode=wrong)
     assert error_of(sts.get_session_token, SerialNumber=dave.serial, TokenCode=right)[1] == WRONG_CODE
-    with server_services(server) as services:
+    with server.services() as services:
         assert services.mfa.device(server.account_id, dave.serial or "").failures >= 10
 
 
@@ -194,7 +194,7 @@ def test_duration_bounds(server: RunningServer) -> None:
 
 
 def test_the_root_user_is_capped_at_an_hour(server: RunningServer) -> None:
-    with server_services(server) as services:
+    with server.services() as services:
         with services.uow(readonly=True) as uow:
             root = uow.users.root_of(server.account_id)
         key = services.identity.create_access_key(root, actor=root)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.databases import database_url
+from tests.databases import database_url, engine_under_test
 from tests.server_harness import twostep
 from twostep import bootstrap
 from twostep.settings import Settings
@@ -31,7 +31,7 @@ class DataDir:
         return done.returncode, done.stdout, done.stderr
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=[engine_under_test()])
 def data(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DataDir]:
     with database_url(request.param, tmp_path) as url:
         env = {"TWOSTEP_DATABASE_URL": url} if request.param == "postgresql" else {}

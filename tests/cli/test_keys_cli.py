@@ -11,8 +11,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -23,7 +21,6 @@ from tests.databases import fresh_postgres
 from tests.server_harness import RunningServer, running_server, twostep
 from tests.sts.harness import ApiUser, add_user, client, signing_on_server_clock
 from twostep import bootstrap
-from twostep.clock import OffsetFileClock
 from twostep.crypto.keyring import KeyRing
 from twostep.settings import Settings
 from twostep.store.engine import create_engine
@@ -59,20 +56,9 @@ def sealed_key_ids(database_url: str) -> set[str]:
     return found
 
 
-@contextmanager
-def server_services(server: RunningServer) -> Iterator[bootstrap.Services]:
-    """The server's own services (its database, its key file, its movable clock), in this process."""
-    settings = Settings.from_environment(server.data_dir, server.env.get("TWOSTEP_DATABASE_URL"))
-    services = bootstrap.build(settings, clock=OffsetFileClock(server.clock_offset_file))
-    try:
-        yield services
-    finally:
-        services.engine.dispose()
-
-
 def populate(server: RunningServer) -> tuple[list[ApiUser], list[bytes]]:
     """Users with access keys and enabled devices, and unassigned devices: seeds to look for afterwards."""
-    with server_services(server) as services:
+    with server.services() as services:
         users = [add_user(services, server.account_id, name) for name in ("alice", "bob")]
         with services.uow(readonly=True) as uow:
             root = uow.users.root_of(server.account_id)
@@ -141,8 +127,8 @@ def rotate_while_serving(server: RunningServer, database_url: str) -> list[bytes
 
 
 def test_rotate_while_serving_on_sqlite(tmp_path: Path) -> None:
-    with running_server(tmp_path) as server, signing_on_server_clock(server):
-        database_url = Settings.from_environment(server.data_dir).database_url
+    database_url = f"sqlite:///{tmp_path / 'data' / 'twostep.db'}"  # the SQLite file, whichever pass this is
+    with running_server(tmp_path, database_url=database_url) as server, signing_on_server_clock(server):
         seeds = rotate_while_serving(server, database_url)
     files = sorted(server.data_dir.glob("twostep.db*"))  # the database, its WAL and shared-memory files
     assert files

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.databases import database_url
+from tests.databases import database_url, engine_under_test
 from tests.helpers import code_at
 from tests.server_harness import twostep
 from twostep import bootstrap
@@ -47,7 +47,7 @@ class Locked:
             uow.commit()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=[engine_under_test()])
 def locked(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Locked]:
     """alice has two devices: the first locked after 10 wrong codes, the second with 2 failures."""
     with database_url(request.param, tmp_path) as url:

@@ -18,7 +18,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.databases import database_url
+from tests.databases import database_url, engine_under_test
 from tests.helpers import code_at
 from tests.server_harness import init_data_dir, server_environment, start_server, stop, twostep
 
@@ -28,7 +28,7 @@ DEVICES = 40
 KILL_AFTER = 8  # successful responses before the kill: the rest of the stream is cut off mid-flight
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=[engine_under_test()])
 def kind(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 

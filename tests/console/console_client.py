@@ -13,9 +13,7 @@ import httpx
 
 from tests.helpers import code_at
 from tests.server_harness import RunningServer
-from twostep import bootstrap
 from twostep.mfa.models import MfaDevice
-from twostep.settings import Settings
 
 TOKEN = re.compile(r'name="(csrf_token|form_token)" value="([^"]*)"')
 SECRET = re.compile(r'<code id="secret-key" class="secret">([A-Z2-7]+)</code>')
@@ -138,17 +136,6 @@ def console_client(server: RunningServer, *, language: str = "en") -> Iterator[C
         client.close()
 
 
-@contextmanager
-def server_services(server: RunningServer) -> Iterator[bootstrap.Services]:
-    """The server's own services over its data directory: to look at the database the way an operator would."""
-    settings = Settings.from_environment(server.data_dir)
-    services = bootstrap.build(settings)
-    try:
-        yield services
-    finally:
-        services.engine.dispose()
-
-
 def devices_in_account(server: RunningServer) -> list[MfaDevice]:
-    with server_services(server) as services:
+    with server.services() as services:
         return services.mfa.devices_in_account(server.account_id)

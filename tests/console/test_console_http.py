@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.console.console_client import ConsoleClient, console_client, devices_in_account, server_services
+from tests.console.console_client import ConsoleClient, console_client, devices_in_account
 from tests.helpers import code_at
 from tests.server_harness import RunningServer, running_server
 
@@ -197,7 +197,7 @@ def test_forms_without_csrf_token_or_origin_are_refused_and_change_nothing(
     assert (
         browser.post("/users", {"name": "bob", "password": "a long password 1"}, with_tokens=False).status_code == 403
     )
-    with server_services(server) as services:
+    with server.services() as services:
         assert "bob" not in [u.name for u in services.identity.users(server.account_id)]
 
 

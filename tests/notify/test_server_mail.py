@@ -12,7 +12,7 @@ from aiosmtpd.controller import Controller
 
 from tests.notify.test_notifications import Inbox
 from tests.server_harness import free_port, running_server
-from tests.sts.harness import add_user, server_services
+from tests.sts.harness import add_user
 
 
 @pytest.fixture
@@ -42,7 +42,7 @@ def test_the_server_mails_the_owner(tmp_path: Path, inbox: tuple[Inbox, int], wo
         "TWOSTEP_SMTP_SENDER": "twostep@example.com",
     }
     with running_server(tmp_path, extra_env=env, workers=workers) as server:
-        with server_services(server) as services:
+        with server.services() as services:
             alice = add_user(services, server.account_id, "alice")  # enables a device: EnableMFADevice
         wait_for(handler, 1)
         time.sleep(2.5)  # a second process, or a second round, must not send it again
@@ -59,7 +59,7 @@ def test_the_server_mails_the_owner(tmp_path: Path, inbox: tuple[Inbox, int], wo
 def test_no_smtp_host_no_mail(tmp_path: Path, inbox: tuple[Inbox, int]) -> None:
     handler, _ = inbox
     with running_server(tmp_path) as server:
-        with server_services(server) as services:
+        with server.services() as services:
             assert services.notifications is None
             add_user(services, server.account_id, "alice")
         time.sleep(1.5)

@@ -8,13 +8,13 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from tests.databases import database_url
+from tests.databases import database_url, engine_under_test
 from twostep.store import schema
 from twostep.store.engine import create_engine
 from twostep.store.tables import metadata
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("kind", [engine_under_test()])
 def test_head_matches_tables(kind: str, tmp_path: Path) -> None:
     with database_url(kind, tmp_path) as url:
         engine = create_engine(url)
@@ -26,7 +26,7 @@ def test_head_matches_tables(kind: str, tmp_path: Path) -> None:
     assert diffs == []
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("kind", [engine_under_test()])
 def test_upgrade_keeps_data_from_the_first_revision(kind: str, tmp_path: Path) -> None:
     with database_url(kind, tmp_path) as url:
         engine = create_engine(url)

@@ -16,9 +16,7 @@ from botocore.config import Config
 from tests.helpers import code_at
 from tests.server_harness import RunningServer
 from twostep import bootstrap
-from twostep.clock import OffsetFileClock
 from twostep.identity.models import User
-from twostep.settings import Settings
 
 NO_RETRIES = Config(retries={"total_max_attempts": 1})
 
@@ -40,16 +38,6 @@ def session_client(server: RunningServer, service: str, credentials: dict[str, A
     return client(
         server, service, credentials["AccessKeyId"], credentials["SecretAccessKey"], credentials["SessionToken"]
     )
-
-
-@contextmanager
-def server_services(server: RunningServer) -> Iterator[bootstrap.Services]:
-    settings = Settings.from_environment(server.data_dir)
-    services = bootstrap.build(settings, clock=OffsetFileClock(server.clock_offset_file))
-    try:
-        yield services
-    finally:
-        services.engine.dispose()
 
 
 @dataclass
