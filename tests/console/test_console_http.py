@@ -262,7 +262,7 @@ def test_iam_user_created_by_root_signs_in_and_enrols(server: RunningServer, bro
     with console_client(server) as alice:
         assert alice.sign_in_iam("alice", "alice's long password").headers["location"] == "/console"
         assert "You have no MFA device" in alice.get("/security-credentials").text
-        assert alice.get("/users").status_code == 403  # root only
+        assert alice.get("/users").status_code == 403  # no policy allows it
         enrolled = alice.enrol("alice-phone")
         assert f"arn:aws:iam::{server.account_id}:mfa/alice-phone" in alice.page
         signed_out = alice.sign_out()
