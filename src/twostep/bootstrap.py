@@ -10,12 +10,14 @@ from twostep.audit.head_signature import HeadSigner
 from twostep.clock import Clock, OffsetFileClock, SystemClock
 from twostep.crypto.keyring import KeyRing
 from twostep.crypto.passwords import PasswordHasher
+from twostep.groups.service import GroupService
 from twostep.identity.service import IdentityService
 from twostep.mfa.service import MfaService
 from twostep.mfa.verifier import CodeVerifier
 from twostep.notify.dispatcher import NotificationDispatcher
 from twostep.notify.smtp import SmtpMailer
 from twostep.policy.service import PolicyService
+from twostep.roles.service import RoleService
 from twostep.settings import Settings
 from twostep.signin.service import SignInService
 from twostep.store.engine import create_engine
@@ -38,6 +40,8 @@ class Services:
     signin: SignInService
     policies: PolicyService
     sts: StsService
+    roles: RoleService
+    groups: GroupService
     notifications: NotificationDispatcher | None = None  # mail to account owners, when SMTP is set
 
 
@@ -49,6 +53,7 @@ def build(settings: Settings, *, clock: Clock | None = None, keyring: KeyRing | 
     uow = SqlUnitOfWorkFactory(engine, head_signer=HeadSigner(keyring))
     hasher = PasswordHasher()
     verifier = CodeVerifier(keyring, clock, settings.mfa_throttle)
+    policies = PolicyService(uow, clock)
     return Services(
         settings=settings,
         clock=clock,
@@ -60,8 +65,10 @@ def build(settings: Settings, *, clock: Clock | None = None, keyring: KeyRing | 
         identity=IdentityService(uow, clock, keyring, hasher),
         mfa=MfaService(uow, clock, keyring, verifier),
         signin=SignInService(uow, clock, hasher, verifier),
-        policies=PolicyService(uow, clock),
+        policies=policies,
         sts=StsService(uow, clock, keyring, verifier),
+        roles=RoleService(uow, clock, policies),
+        groups=GroupService(uow, clock, policies),
         notifications=_notifications(settings, engine, clock),
     )
 

@@ -7,9 +7,11 @@ from types import TracebackType
 from typing import Protocol
 
 from twostep.audit.ports import AuditLog
+from twostep.groups.ports import GroupRepository
 from twostep.identity.ports import AccessKeyRepository, AccountRepository, UserRepository
-from twostep.mfa.ports import DeviceRepository
-from twostep.policy.ports import PolicyRepository
+from twostep.mfa.ports import DeviceRepository, SourceThrottleRepository
+from twostep.policy.ports import OwnedPolicyRepository, PolicyRepository
+from twostep.roles.ports import RoleRepository
 from twostep.signin.ports import SessionRepository
 from twostep.sts.ports import TemporaryCredentialRepository
 
@@ -28,6 +30,9 @@ class UnitOfWork(Protocol):
     def devices(self) -> DeviceRepository: ...
 
     @property
+    def source_throttles(self) -> SourceThrottleRepository: ...
+
+    @property
     def sessions(self) -> SessionRepository: ...
 
     @property
@@ -38,6 +43,18 @@ class UnitOfWork(Protocol):
 
     @property
     def temporary_credentials(self) -> TemporaryCredentialRepository: ...
+
+    @property
+    def roles(self) -> RoleRepository: ...
+
+    @property
+    def role_policies(self) -> OwnedPolicyRepository: ...
+
+    @property
+    def groups(self) -> GroupRepository: ...
+
+    @property
+    def group_policies(self) -> OwnedPolicyRepository: ...
 
     def __enter__(self) -> UnitOfWork: ...
 

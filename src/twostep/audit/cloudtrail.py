@@ -27,7 +27,7 @@ EVENT_ID_NAMESPACE = uuid.UUID("6f1c7a2e-3b0d-4c55-9a8e-2f6b1d0c9e41")
 SIGNIN_EVENTS = frozenset({"ConsoleLogin", "ConsoleReauthentication", "SignOutEverywhere", "CheckMfa"})
 STS_EVENTS = frozenset({"GetSessionToken", "AssumeRole", "GetCallerIdentity"})
 # Where a code was checked (the verifier records it as details.purpose) decides the source of its failures.
-PURPOSE_SOURCES = {"ConsoleLogin": SIGNIN, "ConsoleReauthentication": SIGNIN, "GetSessionToken": STS}
+PURPOSE_SOURCES = {"ConsoleLogin": SIGNIN, "ConsoleReauthentication": SIGNIN, "GetSessionToken": STS, "AssumeRole": STS}
 
 ERROR_MESSAGES = {
     "wrong": "The MFA code is not valid.",
@@ -62,6 +62,8 @@ def user_identity(actor: str | None, account_id: str | None) -> dict[str, Any]:
         return {"type": "Root", "principalId": arn_account, "arn": actor, "accountId": arn_account}
     if resource.startswith("user/"):
         return {"type": "IAMUser", "arn": actor, "accountId": arn_account, "userName": resource.rsplit("/", 1)[-1]}
+    if resource.startswith("assumed-role/"):
+        return {"type": "AssumedRole", "arn": actor, "accountId": arn_account}
     return {"type": "Unknown", "arn": actor, "accountId": arn_account}
 
 

@@ -150,6 +150,10 @@ STS_ACTIONS: dict[str, Target] = {
 
 # STS API reference: these need no permission, and no policy (not even an explicit Deny) can refuse them.
 NO_PERMISSION_NEEDED: frozenset[tuple[str, str]] = frozenset({("sts", "GetSessionToken"), ("sts", "GetCallerIdentity")})
+# Decided by the operation itself, with the same identity policies and the resource's own policy: AssumeRole
+# weighs the caller's policies together with the role's trust policy (twostep.roles.trust), which can allow a
+# caller it names directly without any identity-based Allow.
+DECIDED_BY_OPERATION: frozenset[tuple[str, str]] = frozenset({("sts", "AssumeRole")})
 
 _FALLBACK_ORDER: tuple[Target, ...] = (USER, GROUP, ROLE, POLICY, MFA)
 _POLICY_ARN_ACTIONS = frozenset(
@@ -165,6 +169,7 @@ class Directory:
     caller: User
     find_user: Callable[[str], User | None]  # by name, in this account
     find_key_owner: Callable[[str], User | None]  # by access key id, in this account
+    find_arn: Callable[[str, str], str | None] = lambda kind, name: None  # a role's or group's ARN, with its path
 
 
 def target_for(service: str, action: str, params: Mapping[str, Any]) -> Target:
@@ -202,6 +207,10 @@ def resource_arn(service: str, action: str, params: Mapping[str, Any], directory
         existing = directory.find_user(str(value))
         if existing is not None:
             return existing.arn
+    elif target.kind in ("role", "group"):
+        found = directory.find_arn(target.kind, str(value))
+        if found is not None:
+            return found
     return f"{base}/{value}"
 
 

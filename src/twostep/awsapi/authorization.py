@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from twostep.awsapi.action_resources import (
+    DECIDED_BY_OPERATION,
     NO_PERMISSION_NEEDED,
     Directory,
     condition_keys,
@@ -40,7 +41,12 @@ def _directory(context: CallContext) -> Directory:
             owner = uow.users.get(found[0].user_id) if found is not None else None
         return owner if owner is not None and owner.account_id == account_id else None
 
-    return Directory(account_id, caller, find_user, find_key_owner)
+    def find_arn(kind: str, name: str) -> str | None:
+        with services.uow(readonly=True) as uow:
+            entity = uow.roles.by_name(account_id, name) if kind == "role" else uow.groups.by_name(account_id, name)
+        return entity.arn if entity is not None else None
+
+    return Directory(account_id, caller, find_user, find_key_owner, find_arn)
 
 
 def session_of(context: CallContext) -> Session:
@@ -56,7 +62,8 @@ def session_of(context: CallContext) -> Session:
 
 def authorize(context: CallContext, params: dict[str, Any]) -> None:
     """Raise AccessDenied (403) unless the caller's policies allow the action on its resource."""
-    if (context.service, context.action) in NO_PERMISSION_NEEDED:
+    operation = (context.service, context.action)
+    if operation in NO_PERMISSION_NEEDED or operation in DECIDED_BY_OPERATION:
         return
     user = context.caller.user
     if user.is_root:

@@ -8,6 +8,7 @@ from typing import Any
 
 from twostep.bootstrap import Services
 from twostep.identity.models import User
+from twostep.roles.models import AssumedRoleUser
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,11 @@ class Caller:
     @property
     def account_id(self) -> str:
         return self.user.account_id
+
+    @property
+    def assumed_role(self) -> bool:
+        """Credentials from AssumeRole: ``user`` is the role session (roles/models.AssumedRoleUser)."""
+        return isinstance(self.user, AssumedRoleUser)
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,8 @@ class CredentialResolver:
 
     def check_allowed(self, context: CallContext, params: dict[str, Any]) -> None:
         caller = context.caller
-        if caller.temporary and not caller.mfa_present:
+        # Only GetSessionToken's credentials without MFA are limited; AssumeRole's act as the role in full.
+        if caller.temporary and not caller.mfa_present and not caller.assumed_role:
             if context.service == "iam":
                 raise invalid_token()
             if context.action not in STS_WITHOUT_MFA:

@@ -12,10 +12,12 @@ from typing import Any
 
 from twostep.awsapi.context import CallContext, Handler
 from twostep.awsapi.errors import ApiError, iam_error
+from twostep.groups import errors as groups
 from twostep.identity import errors as identity
 from twostep.mfa import errors as mfa
 from twostep.policy import service_errors as policies
 from twostep.policy.errors import MalformedPolicyDocument, PolicyTooLarge
+from twostep.roles import errors as roles
 
 INVALID_CODE = "Authentication code for device is not valid."
 
@@ -59,6 +61,22 @@ ERROR_CODES: dict[type[Exception], str] = {
     policies.InvalidPolicyArn: "InvalidInput",
     policies.PolicyNotModifiable: "InvalidInput",
     policies.PolicyStoreError: "InvalidInput",
+    # roles
+    roles.NoSuchRole: "NoSuchEntity",
+    roles.NoSuchRolePolicy: "NoSuchEntity",
+    roles.RoleAlreadyExists: "EntityAlreadyExists",
+    roles.RoleHasDependents: "DeleteConflict",
+    roles.RoleLimitExceeded: "LimitExceeded",
+    roles.InvalidTrustPolicy: "MalformedPolicyDocument",
+    roles.RoleError: "InvalidInput",
+    # groups
+    groups.NoSuchGroup: "NoSuchEntity",
+    groups.NoSuchGroupPolicy: "NoSuchEntity",
+    groups.NotAMember: "NoSuchEntity",
+    groups.GroupAlreadyExists: "EntityAlreadyExists",
+    groups.GroupHasDependents: "DeleteConflict",
+    groups.GroupLimitExceeded: "LimitExceeded",
+    groups.GroupError: "InvalidInput",
 }
 
 DOMAIN_ERRORS: tuple[type[Exception], ...] = (
@@ -66,6 +84,8 @@ DOMAIN_ERRORS: tuple[type[Exception], ...] = (
     mfa.MfaError,
     policies.PolicyStoreError,
     MalformedPolicyDocument,
+    roles.RoleError,
+    groups.GroupError,
 )
 
 

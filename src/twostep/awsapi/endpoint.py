@@ -11,7 +11,7 @@ import uuid
 from typing import Any
 from urllib.parse import parse_qsl
 
-from starlette.concurrency import run_in_threadpool
+from anyio import CapacityLimiter, to_thread
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -19,6 +19,7 @@ from starlette.routing import BaseRoute, Route
 from twostep.awsapi.context import CallContext, Caller, Handler
 from twostep.awsapi.credentials import CredentialResolver
 from twostep.awsapi.errors import ApiError, invalid_action, service_error
+from twostep.awsapi.malformed_codes import count_malformed_codes
 from twostep.awsapi.model import ServiceModel, load_service_model
 from twostep.awsapi.operations import HANDLERS
 from twostep.awsapi.query import parse_parameters
@@ -30,6 +31,9 @@ from twostep.bootstrap import Services
 log = logging.getLogger("twostep.awsapi")
 XML = "text/xml"
 MAX_BODY_BYTES = 1 << 20
+# Requests handled at once on PostgreSQL. More threads than this only fight over the GIL (measured in
+# docs/performance.md): the work is mostly Python, and each thread holds row locks while it waits for the GIL.
+DATABASE_THREADS = 4
 
 
 class AwsQueryApi:
@@ -38,6 +42,11 @@ class AwsQueryApi:
         self._handlers = HANDLERS if handlers is None else handlers
         self._credentials = CredentialResolver(services)
         self._models = {name: load_service_model(name) for name in ("iam", "sts")}
+        # How many requests are handled at once. SQLite answers from local files in microseconds and lets one writer
+        # in at a time, so one thread does the API's work (threads waiting for the write lock only fight over the
+        # GIL); PostgreSQL is a network round trip per statement, and a few threads overlap those waits.
+        self._threads = 1 if services.engine.dialect.name == "sqlite" else DATABASE_THREADS
+        self._limiter: CapacityLimiter | None = None
 
     async def respond(self, request: Request) -> Response:
         body = await request.body()
@@ -51,7 +60,9 @@ class AwsQueryApi:
         )
         source_ip = request.client.host if request.client else None
         secure = request.url.scheme == "https"
-        status, payload = await run_in_threadpool(self.handle, http_request, source_ip, secure)
+        if self._limiter is None:  # made on first use, inside the event loop
+            self._limiter = CapacityLimiter(self._threads)
+        status, payload = await to_thread.run_sync(self.handle, http_request, source_ip, secure, limiter=self._limiter)
         return Response(payload, status_code=status, media_type=XML)
 
     def handle(self, request: HttpRequest, source_ip: str | None, secure: bool) -> tuple[int, bytes]:
@@ -102,8 +113,13 @@ class AwsQueryApi:
         if handler is None or not model.has_operation(action):
             raise invalid_action(model, action)
         params = parse_parameters(model, action, form)
-        validate_parameters(model, action, params)
         context = CallContext(self._services, caller, service, action, request_id, source_ip, secure, now)
+        try:
+            validate_parameters(model, action, params)
+        except ApiError:
+            # S5: a malformed code still counts against its device; the answer stays AWS's ValidationError.
+            count_malformed_codes(model, context, params, handler, self._credentials.check_allowed)
+            raise
         self._credentials.check_allowed(context, params)
         return action, handler(context, params)
 

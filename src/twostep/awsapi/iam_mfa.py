@@ -11,7 +11,7 @@ from typing import Any
 
 from twostep.awsapi.context import CallContext
 from twostep.awsapi.iam_shapes import listed_user_name, named_user, tags_in, tags_out, user_shape
-from twostep.awsapi.paging import paginate
+from twostep.awsapi.paging import decode_marker, keyset_page, marker_key, max_items, paginate
 from twostep.identity.models import User
 from twostep.mfa.errors import NoSuchDevice
 from twostep.mfa.models import MfaDevice
@@ -97,8 +97,19 @@ def _virtual_entry(device: MfaDevice, owner: User | None) -> dict[str, Any]:
 
 def list_virtual_mfa_devices(context: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     assigned = ASSIGNMENT[params.get("AssignmentStatus") or "Any"]
-    pairs = context.services.mfa.devices_with_owners(context.caller.account_id, assigned)
-    page = paginate(pairs, lambda pair: pair[0].serial, params)
+    account_id = context.caller.account_id
+    marker = params.get("Marker")
+    after = marker_key(marker) if marker is not None else None
+    if marker is None or after is not None:
+        # The database keeps devices in serial order: fetch this page (and one more, to know whether the list goes
+        # on) from where the previous one ended, rather than the whole account.
+        limit = max_items(params)
+        pairs = context.services.mfa.devices_with_owners_page(account_id, assigned, after, limit + 1)
+        position = 0 if marker is None else decode_marker(marker)[0] + 1
+        page = keyset_page(pairs, lambda pair: pair[0].serial, position, limit)
+    else:  # a marker with only the digest of a serial too long to carry: find it in the whole list
+        pairs = context.services.mfa.devices_with_owners(account_id, assigned)
+        page = paginate(pairs, lambda pair: pair[0].serial, params)
     return {"VirtualMFADevices": [_virtual_entry(d, owner) for d, owner in page.items], **page.fields}
 
 

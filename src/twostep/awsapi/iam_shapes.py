@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import quote
 
 from twostep.awsapi.context import CallContext
+from twostep.awsapi.errors import iam_error
 from twostep.identity.models import Tag, User
 
 
@@ -15,14 +16,21 @@ def named_user(context: CallContext, params: dict[str, Any], member: str = "User
     for ListAccessKeys, ListMFADevices, GetUser, ...). Another account's users are not found (S26)."""
     name = params.get(member)
     if name is None:
-        return context.caller.user
+        return caller_as_user(context)
     return context.services.identity.user(context.caller.account_id, name)
+
+
+def caller_as_user(context: CallContext) -> User:
+    """The caller as the subject of a user operation; a role session is no user (IAM answers so)."""
+    if context.caller.assumed_role:
+        raise iam_error("ValidationError", "Must specify userName when calling with non-User credentials")
+    return context.caller.user
 
 
 def target_name(context: CallContext, params: dict[str, Any]) -> str:
     """``UserName``, or the caller's own name when omitted."""
     name = params.get("UserName")
-    return context.caller.user.name if name is None else str(name)
+    return caller_as_user(context).name if name is None else str(name)
 
 
 def user_shape(user: User, *, with_tags: bool = False) -> dict[str, Any]:

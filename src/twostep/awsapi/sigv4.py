@@ -284,7 +284,10 @@ def _parse_amz_date(value: str) -> tuple[str, int]:
     if not _AMZ_DATE.fullmatch(value):
         raise _bad_date(value)
     try:
-        parsed = datetime.strptime(value, AMZ_DATE_FORMAT)
+        # The pattern fixed every digit's place; datetime() refuses what strptime would (month 13, second 60).
+        parsed = datetime(
+            int(value[0:4]), int(value[4:6]), int(value[6:8]), int(value[9:11]), int(value[11:13]), int(value[13:15])
+        )
     except ValueError as exc:
         raise _bad_date(value) from exc
     return value, calendar.timegm(parsed.timetuple())

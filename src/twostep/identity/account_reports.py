@@ -137,8 +137,8 @@ class AccountReports:
             root = uow.users.root_of(account_id)
             summary = {
                 "Users": uow.users.count(account_id),
-                "Groups": 0,
-                "Roles": 0,
+                "Groups": uow.groups.count(account_id),
+                "Roles": uow.roles.count(account_id),
                 "InstanceProfiles": 0,
                 "Providers": 0,
                 "ServerCertificates": 0,

@@ -210,6 +210,8 @@ class IdentityService(LoginProfiles, AccessKeys, AccountReports):
                 raise UserHasDependents("Cannot delete entity, must delete policies first.")
             if uow.policies.count_attached(user.id):
                 raise UserHasDependents("Cannot delete entity, must detach all policies first.")
+            if uow.groups.count_for_user(user.id):
+                raise UserHasDependents("Cannot delete entity, must remove user from all groups first.")
             uow.sessions.delete_for_user(user.id)
             uow.users.delete(user.id)
             uow.audit.append(AuditEvent("DeleteUser", account_id, now, actor=actor.arn, details={"userName": name}))

@@ -16,14 +16,16 @@ The console calls :func:`is_allowed` (or :func:`decide` for the reason) with the
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from twostep.identity.models import User
-from twostep.policy.document import PolicyDocument
+from twostep.policy.document import PolicyDocument, parse_policy
 from twostep.policy.evaluator import ContextValue, Decision, Explanation, RequestContext, explain
+from twostep.roles.models import AssumedRoleUser
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,11 @@ def principal_keys(user: User, session: Session) -> dict[str, ContextValue]:
         "aws:CurrentTime": iso_time(session.now),
         "aws:EpochTime": math.floor(session.now),
     }
-    if not user.is_root:
+    if isinstance(user, AssumedRoleUser):
+        # A role session: the role is the principal, its id with the session name the user id; no username.
+        keys.update({"aws:PrincipalArn": user.role_arn, "aws:PrincipalType": "AssumedRole"})
+        keys["aws:userid"] = user.assumed_role_id
+    elif not user.is_root:
         keys["aws:username"] = user.name
     for tag in user.tags:
         keys[f"aws:PrincipalTag/{tag.key}"] = tag.value
@@ -91,10 +97,24 @@ def decide(
     session: Session,
     extra_keys: Mapping[str, ContextValue] | None = None,
 ) -> Explanation:
-    """The decision and the statement behind it; the root user is allowed everything in its account."""
+    """The decision and the statement behind it; the root user is allowed everything in its account.
+
+    A role session with a session policy (AssumeRole's ``Policy``) gets the intersection: the request must be
+    allowed by the role's policies and by the session policy, and a Deny in either refuses it."""
     if user.is_root:
         return Explanation(Decision.ALLOW, None)
-    return explain(policies, request_context(user, action, resource, session, extra_keys))
+    context = request_context(user, action, resource, session, extra_keys)
+    explanation = explain(policies, context)
+    if isinstance(user, AssumedRoleUser) and user.session_policy is not None:
+        bounded = explain([_session_policy(user.session_policy)], context)
+        if bounded.decision is Decision.EXPLICIT_DENY or explanation.decision is Decision.ALLOW:
+            return bounded if bounded.decision is not Decision.ALLOW else explanation
+    return explanation
+
+
+@functools.lru_cache(maxsize=256)
+def _session_policy(text: str) -> PolicyDocument:
+    return parse_policy(text, max_size=None)
 
 
 def is_allowed(

@@ -11,6 +11,10 @@ IAM User Guide, "IAM JSON policy element reference" and "Grammar of the IAM JSON
 
 The checks run in the order IAM's answers show: structure, version, what IAM's older parser refuses (IAM
 reports it as "The policy failed legacy parsing"), Sid uniqueness, actions, then resources.
+
+A role's trust policy (``parse_policy(text, trust=True)``; IAM User Guide, "AWS JSON policy elements:
+Principal" and "NotPrincipal") is the one document that names a ``Principal``: every statement must, and none may
+have ``Resource``/``NotResource`` or ``NotPrincipal``; its actions are STS's AssumeRole actions.
 """
 
 from __future__ import annotations
@@ -30,6 +34,16 @@ DEFAULT_MAX_SIZE = 6144  # IAM's quota for a managed policy; inline quotas are p
 
 _TOP_KEYS = frozenset({"Version", "Id", "Statement"})
 _STATEMENT_KEYS = frozenset({"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition"})
+_TRUST_STATEMENT_KEYS = frozenset({"Sid", "Effect", "Principal", "Action", "NotAction", "Condition"})
+_PRINCIPAL_TYPES = frozenset({"AWS", "Service", "Federated", "CanonicalUser"})
+# "AWS" principals: "*", an account id, an account's root, a user, a role or an assumed-role session.
+_AWS_PRINCIPAL = re.compile(
+    r"\*|\d{12}|arn:aws:iam::\d{12}:(?:root|(?:user|role)(?:/[\x21-\x7e]*)?/[\w+=,.@-]+)"
+    r"|arn:aws:sts::\d{12}:assumed-role/[\w+=,.@-]+/[\w+=,.@-]+",
+    re.ASCII,
+)
+_SERVICE_PRINCIPAL = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)*\.amazonaws\.com(?:\.cn)?", re.ASCII)
+TRUST_ACTIONS_ONLY = "AssumeRole policy may only specify STS AssumeRole actions."
 _VENDOR = re.compile(r"[A-Za-z0-9.-]+")
 _PARTITION = re.compile(r"aws(?:-[a-z]+)*")
 _ANY_VARIABLE = re.compile(r"\$\{[^}]*\}")
@@ -37,6 +51,17 @@ _IAM_PATHS = (
     "user/", "federated-user/", "role/", "group/", "instance-profile/", "mfa/", "server-certificate/",
     "policy/", "sms-mfa/", "saml-provider/", "oidc-provider/", "report/", "access-report/",
 )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Principals:
+    """A trust policy statement's ``Principal``: ``"*"`` (everyone), or principal type -> identifiers."""
+
+    everyone: bool
+    entries: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def of_type(self, kind: str) -> tuple[str, ...]:
+        return tuple(value for name, values in self.entries if name == kind for value in values)
 
 
 @dataclass(frozen=True)
@@ -51,6 +76,7 @@ class Statement:
     resources: tuple[str, ...] | None
     not_resources: tuple[str, ...] | None
     conditions: tuple[Condition, ...]
+    principals: Principals | None = None  # trust policies only
 
 
 @dataclass(frozen=True)
@@ -85,11 +111,16 @@ def _syntax_error() -> MalformedPolicyDocument:
 
 
 def parse_policy(
-    text: str, *, max_size: int | None = DEFAULT_MAX_SIZE, require_current_version: bool = False
+    text: str,
+    *,
+    max_size: int | None = DEFAULT_MAX_SIZE,
+    require_current_version: bool = False,
+    trust: bool = False,
 ) -> PolicyDocument:
     """Parse and validate; raises MalformedPolicyDocument (PolicyTooLarge over the size quota), nothing else.
 
     ``require_current_version`` is CreatePolicy's rule for managed policies: Version must be 2012-10-17.
+    ``trust`` reads a role's trust policy (Principal required, no Resource) instead of an identity policy.
     """
     if max_size is not None:
         size = sum(1 for char in text if not char.isspace())
@@ -99,7 +130,7 @@ def parse_policy(
         raw = json.loads(text, parse_int=_Number, parse_float=_Number, parse_constant=_refuse_constant)
     except (ValueError, RecursionError):
         raise _syntax_error() from None
-    version, policy_id, raw_statements = _read_top(raw)
+    version, policy_id, raw_statements = _read_top(raw, trust)
     if require_current_version and version != CURRENT_VERSION:
         raise MalformedPolicyDocument(errors.VERSION_TOO_OLD)
     for raw_statement in raw_statements:
@@ -111,6 +142,10 @@ def parse_policy(
     for statement in statements:
         for action in (statement.actions or ()) + (statement.not_actions or ()):
             _check_action(action)
+            if trust and action != "*" and not action.lower().startswith("sts:"):
+                raise MalformedPolicyDocument(TRUST_ACTIONS_ONLY)
+    if trust:
+        return PolicyDocument(version, statements, text, policy_id)
     for statement in statements:
         if not (statement.resources or statement.not_resources):
             raise MalformedPolicyDocument(errors.NO_RESOURCES)
@@ -120,7 +155,7 @@ def parse_policy(
     return PolicyDocument(version, statements, text, policy_id)
 
 
-def _read_top(raw: object) -> tuple[str, str | None, list[dict[str, object]]]:
+def _read_top(raw: object, trust: bool = False) -> tuple[str, str | None, list[dict[str, object]]]:
     if not isinstance(raw, dict) or "Statement" not in raw or not set(raw) <= _TOP_KEYS:
         raise _syntax_error()
     version = raw.get("Version", LEGACY_VERSION)
@@ -134,14 +169,23 @@ def _read_top(raw: object) -> tuple[str, str | None, list[dict[str, object]]]:
     if not statements or not all(isinstance(statement, dict) for statement in statements):
         raise _syntax_error()
     for statement in statements:
-        _check_statement_shape(statement)
+        _check_statement_shape(statement, trust)
     return str(version), None if policy_id is None else str(policy_id), statements
 
 
-def _check_statement_shape(statement: dict[str, object]) -> None:
-    if "Principal" in statement or "NotPrincipal" in statement:
+def _check_statement_shape(statement: dict[str, object], trust: bool = False) -> None:
+    if trust:
+        for prohibited in ("NotPrincipal", "Resource", "NotResource"):
+            if prohibited in statement:
+                raise MalformedPolicyDocument(f"Has prohibited field {prohibited}")
+        if "Principal" not in statement:
+            raise MalformedPolicyDocument("Missing required field Principal")
+        if not set(statement) <= _TRUST_STATEMENT_KEYS:
+            raise _syntax_error()
+        _principals(statement["Principal"])
+    elif "Principal" in statement or "NotPrincipal" in statement:
         raise MalformedPolicyDocument(errors.NO_PRINCIPAL)
-    if not set(statement) <= _STATEMENT_KEYS:
+    elif not set(statement) <= _STATEMENT_KEYS:
         raise _syntax_error()
     if ("Action" in statement and "NotAction" in statement) or ("Resource" in statement and "NotResource" in statement):
         raise _syntax_error()
@@ -154,6 +198,29 @@ def _check_statement_shape(statement: dict[str, object]) -> None:
         if key in statement:
             _strings(statement[key])
     _conditions(statement.get("Condition", {}))
+
+
+def _principals(value: object) -> Principals:
+    """``"*"``, or ``{"AWS": ..., "Service": ..., ...}`` with a string or a list of strings for each type."""
+    if _is_text(value) and value == "*":
+        return Principals(everyone=True)
+    if not isinstance(value, dict) or not value or not set(value) <= _PRINCIPAL_TYPES:
+        raise _syntax_error()
+    entries = []
+    for kind, raw in value.items():
+        identifiers = _strings(raw)
+        if not identifiers:
+            raise _syntax_error()
+        for identifier in identifiers:
+            valid = identifier != ""
+            if kind == "AWS":
+                valid = _AWS_PRINCIPAL.fullmatch(identifier) is not None
+            elif kind == "Service":
+                valid = identifier == "*" or _SERVICE_PRINCIPAL.fullmatch(identifier) is not None
+            if not valid:
+                raise MalformedPolicyDocument(f'Invalid principal in policy: "{kind}":"{identifier}"')
+        entries.append((str(kind), identifiers))
+    return Principals(everyone=False, entries=tuple(entries))
 
 
 def _strings(value: object) -> tuple[str, ...]:
@@ -242,6 +309,7 @@ def _read_statement(raw: dict[str, object]) -> Statement:
         resources=_strings(raw["Resource"]) if "Resource" in raw else None,
         not_resources=_strings(raw["NotResource"]) if "NotResource" in raw else None,
         conditions=_conditions(raw.get("Condition", {})),
+        principals=_principals(raw["Principal"]) if "Principal" in raw else None,
     )
 
 

@@ -58,3 +58,12 @@ AWS_MANAGED_POLICIES: dict[str, ManagedPolicy] = {
         updated_at=1423247986.0,
     )
 }
+
+
+@dataclass(frozen=True)
+class OwnedPolicy:
+    """An inline policy embedded in a role or a group (``owner_id`` is the role's or the group's id)."""
+
+    owner_id: str
+    name: str
+    document: str

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from twostep.policy.managed import InlinePolicy, ManagedPolicy
+from twostep.policy.managed import InlinePolicy, ManagedPolicy, OwnedPolicy
 
 
 class PolicyRepository(Protocol):
@@ -45,3 +45,21 @@ class PolicyRepository(Protocol):
     def attachment_count(self, arn: str, account_id: str | None = None) -> int:
         """How many users have it attached (only the users of account_id, when given)."""
         ...
+
+
+class OwnedPolicyRepository(Protocol):
+    """The inline policies and managed-policy attachments of one kind of owner (roles, groups)."""
+
+    def put_inline(self, policy: OwnedPolicy) -> None:
+        """Create or replace the owner's inline policy of that name."""
+        ...
+
+    def get_inline(self, owner_id: str, name: str) -> OwnedPolicy | None: ...
+    def inline_for(self, owner_id: str) -> list[OwnedPolicy]: ...
+    def delete_inline(self, owner_id: str, name: str) -> bool: ...
+    def attach(self, owner_id: str, arn: str) -> bool:
+        """False if it was attached already."""
+        ...
+
+    def detach(self, owner_id: str, arn: str) -> bool: ...
+    def attached_to(self, owner_id: str) -> list[ManagedPolicy]: ...

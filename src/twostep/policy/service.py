@@ -33,6 +33,7 @@ from twostep.policy.service_errors import (
     PolicyLimitExceeded,
     PolicyNotModifiable,
 )
+from twostep.roles.models import AssumedRoleUser
 from twostep.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 INLINE_POLICY_CHARS_PER_USER = 2048
@@ -204,14 +205,24 @@ class PolicyService:
         return sorted((p for p in attached if p.path.startswith(path_prefix)), key=lambda p: p.arn)
 
     def policies_for(self, user: User) -> list[PolicyDocument]:
-        """Every identity-based policy of the user, inline and attached, parsed. The root user has none: root's
-        permissions do not come from policies."""
+        """Every identity-based policy of the user, inline and attached, its groups' included, parsed. The root
+        user has none: root's permissions do not come from policies. A session of a role has the role's."""
         if user.is_root:
             return []
         with self._uow(readonly=True) as uow:
-            texts = [p.document for p in uow.policies.inline_for(user.id)]
-            texts += [p.document for p in uow.policies.attached_to(user.id)]
+            if isinstance(user, AssumedRoleUser):
+                texts = [p.document for p in uow.role_policies.inline_for(user.id)]
+                texts += [p.document for p in uow.role_policies.attached_to(user.id)]
+            else:
+                texts = [p.document for p in uow.policies.inline_for(user.id)]
+                texts += [p.document for p in uow.policies.attached_to(user.id)]
+                texts += uow.groups.policy_documents_for_user(user.id)
         return [_parsed(text) for text in texts]
+
+    def visible_policy(self, uow: UnitOfWork, account_id: str, arn: str) -> ManagedPolicy:
+        """A managed policy the account may attach (its own or an AWS managed one), inside the caller's unit of
+        work; InvalidPolicyArn or NoSuchPolicy otherwise. For roles and groups (policy/owned.py)."""
+        return self._visible(uow, account_id, arn)
 
     # -- helpers ----------------------------------------------------------------------------------------------
 

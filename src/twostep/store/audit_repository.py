@@ -20,6 +20,15 @@ from twostep.store.tables import audit_events, audit_heads
 h = audit_heads.c
 e = audit_events.c
 
+# Built once (see device_repository): every change of state appends an event with these three statements.
+_BUMP = audit_heads.update().where(h.chain == sa.bindparam("b_chain")).values(seq=h.seq + 1).returning(h.seq, h.hash)
+_INSERT_EVENT = audit_events.insert()
+_SET_HEAD = (
+    audit_heads.update()
+    .where(h.chain == sa.bindparam("b_chain"))
+    .values(hash=sa.bindparam("b_hash"), key_id=sa.bindparam("b_key_id"), mac=sa.bindparam("b_mac"))
+)
+
 
 def recorded_event(r: sa.Row[tuple[object, ...]] | sa.RowMapping) -> RecordedEvent:
     event = AuditEvent(
@@ -54,38 +63,38 @@ class SqlAuditLog:
 
     def append(self, event: AuditEvent) -> RecordedEvent:
         chain = event.chain
-        bump = audit_heads.update().where(h.chain == chain).values(seq=h.seq + 1).returning(h.seq, h.hash)
-        row = self._c.execute(bump).first()
+        row = self._c.execute(_BUMP, {"b_chain": chain}).first()
         if row is None:
             self._ensure_head(chain)
-            row = self._c.execute(bump).one()
+            row = self._c.execute(_BUMP, {"b_chain": chain}).one()
         seq, prev_hash = int(row.seq), str(row.hash)
         digest = chain_hash(prev_hash, chain, seq, event)
         self._c.execute(
-            audit_events.insert().values(
-                chain=chain,
-                seq=seq,
-                at=event.at,
-                event_name=event.event_name,
-                account_id=event.account_id,
-                actor=event.actor,
-                source_ip=event.source_ip,
-                mfa_used=event.mfa_used,
-                error_code=event.error_code,
-                details=json.dumps(event.details, sort_keys=True),
-                prev_hash=prev_hash,
-                hash=digest,
-            )
+            _INSERT_EVENT,
+            {
+                "chain": chain,
+                "seq": seq,
+                "at": event.at,
+                "event_name": event.event_name,
+                "account_id": event.account_id,
+                "actor": event.actor,
+                "source_ip": event.source_ip,
+                "mfa_used": event.mfa_used,
+                "error_code": event.error_code,
+                "details": json.dumps(event.details, sort_keys=True),
+                "prev_hash": prev_hash,
+                "hash": digest,
+            },
         )
         signature = self._signer.sign(chain, seq, digest) if self._signer is not None else None
         self._c.execute(
-            audit_heads.update()
-            .where(h.chain == chain)
-            .values(
-                hash=digest,
-                key_id=signature.key_id if signature else None,
-                mac=signature.mac if signature else None,
-            )
+            _SET_HEAD,
+            {
+                "b_chain": chain,
+                "b_hash": digest,
+                "b_key_id": signature.key_id if signature else None,
+                "b_mac": signature.mac if signature else None,
+            },
         )
         return RecordedEvent(chain, seq, event, prev_hash, digest)
 

@@ -7,15 +7,46 @@ attempts on one device are serialised and each sees the failures and spent steps
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import sqlalchemy as sa
 
 from twostep.crypto.keyring import Sealed
 from twostep.identity.models import Tag
 from twostep.mfa.models import MfaDevice
 from twostep.mfa.ports import ReservedAttempt
+from twostep.store.engine import byte_ordered
 from twostep.store.tables import mfa_device_tags, mfa_devices
 
 d = mfa_devices.c
+t = mfa_device_tags.c
+
+# The statements of the code-checking path, built once: SQLAlchemy then reuses their compiled form without
+# rebuilding the expression and its cache key on every call.
+_BY_SERIAL = (
+    sa.select(mfa_devices)
+    .where(d.account_id == sa.bindparam("account_id"), d.serial == sa.bindparam("serial"))
+    .order_by(d.created_at, d.id)
+)
+_IN_CHUNK = 1000
+_TAGS_OF_ONE = sa.select(mfa_device_tags).where(t.device_id == sa.bindparam("device_id")).order_by(t.position)
+_RESERVE = {
+    bypass: mfa_devices.update()
+    .where(
+        d.id == sa.bindparam("device_id"),
+        d.next_attempt_at <= sa.bindparam("now"),
+        *(() if bypass else (d.failures < sa.bindparam("limit"),)),
+    )
+    .values(failures=d.failures + 1)
+    .returning(d.failures, d.last_used_step, d.drift, d.seed_key_id, d.seed_blob)
+    for bypass in (False, True)
+}
+_CONSUME = (
+    mfa_devices.update()
+    .where(d.id == sa.bindparam("device_id"), d.last_used_step < sa.bindparam("step"))
+    .values(last_used_step=sa.bindparam("new_step"), drift=sa.bindparam("new_drift"), failures=0, next_attempt_at=0)
+)
 
 
 class SqlDeviceRepository:
@@ -24,17 +55,25 @@ class SqlDeviceRepository:
 
     def _devices(self, where: sa.ColumnElement[bool]) -> list[MfaDevice]:
         rows = self._c.execute(sa.select(mfa_devices).where(where).order_by(d.created_at, d.id)).all()
+        return self._with_tags(rows)
+
+    def _with_tags(self, rows: Sequence[sa.Row[Any]]) -> list[MfaDevice]:
         if not rows:
             return []
-        ids = [r.id for r in rows]
-        tag_rows = self._c.execute(
-            sa.select(mfa_device_tags)
-            .where(mfa_device_tags.c.device_id.in_(ids))
-            .order_by(mfa_device_tags.c.device_id, mfa_device_tags.c.position)
-        ).all()
+        if len(rows) == 1:
+            tag_rows = self._c.execute(_TAGS_OF_ONE, {"device_id": rows[0].id}).all()
+        else:
+            ids = [r.id for r in rows]
+            tag_rows = []
+            for start in range(0, len(ids), _IN_CHUNK):  # bounded IN lists, however many devices
+                tag_rows += self._c.execute(
+                    sa.select(mfa_device_tags)
+                    .where(t.device_id.in_(ids[start : start + _IN_CHUNK]))
+                    .order_by(t.device_id, t.position)
+                ).all()
         tags: dict[str, list[Tag]] = {}
-        for t in tag_rows:
-            tags.setdefault(t.device_id, []).append(Tag(t.key, t.value))
+        for tag in tag_rows:
+            tags.setdefault(tag.device_id, []).append(Tag(tag.key, tag.value))
         return [
             MfaDevice(
                 id=r.id,
@@ -77,7 +116,7 @@ class SqlDeviceRepository:
         return found[0] if found else None
 
     def by_serial(self, account_id: str, serial: str) -> MfaDevice | None:
-        found = self._devices(sa.and_(d.account_id == account_id, d.serial == serial))
+        found = self._with_tags(self._c.execute(_BY_SERIAL, {"account_id": account_id, "serial": serial}).all())
         return found[0] if found else None
 
     def for_user(self, user_id: str) -> list[MfaDevice]:
@@ -97,6 +136,16 @@ class SqlDeviceRepository:
 
     def in_account(self, account_id: str, assigned: bool | None = None) -> list[MfaDevice]:
         return self._devices(self._assignment(account_id, assigned))
+
+    def page_in_account(
+        self, account_id: str, assigned: bool | None, after_serial: str | None, limit: int
+    ) -> list[MfaDevice]:
+        serial = d.serial if byte_ordered(self._c) else d.serial.collate("C")
+        where = self._assignment(account_id, assigned)
+        if after_serial is not None:
+            where = sa.and_(where, serial > after_serial)
+        rows = self._c.execute(sa.select(mfa_devices).where(where).order_by(serial).limit(limit)).all()
+        return self._with_tags(rows)
 
     def count_in_account(self, account_id: str, assigned: bool | None = None) -> int:
         query = sa.select(sa.func.count()).select_from(mfa_devices).where(self._assignment(account_id, assigned))
@@ -130,15 +179,10 @@ class SqlDeviceRepository:
     def reserve_attempt(
         self, device_id: str, now: float, limit: int, bypass_lock: bool = False
     ) -> ReservedAttempt | None:
-        conditions = [d.id == device_id, d.next_attempt_at <= now]
+        params: dict[str, object] = {"device_id": device_id, "now": now}
         if not bypass_lock:
-            conditions.append(d.failures < limit)
-        row = self._c.execute(
-            mfa_devices.update()
-            .where(*conditions)
-            .values(failures=d.failures + 1)
-            .returning(d.failures, d.last_used_step, d.drift, d.seed_key_id, d.seed_blob)
-        ).first()
+            params["limit"] = limit
+        row = self._c.execute(_RESERVE[bypass_lock], params).first()
         if row is None:
             return None
         return ReservedAttempt(
@@ -156,12 +200,8 @@ class SqlDeviceRepository:
         self._c.execute(mfa_devices.update().where(d.id == device_id).values(next_attempt_at=next_attempt_at))
 
     def consume(self, device_id: str, step: int, drift: int) -> bool:
-        result = self._c.execute(
-            mfa_devices.update()
-            .where(d.id == device_id, d.last_used_step < step)
-            .values(last_used_step=step, drift=drift, failures=0, next_attempt_at=0)
-        )
-        return result.rowcount == 1
+        params = {"device_id": device_id, "step": step, "new_step": step, "new_drift": drift}
+        return self._c.execute(_CONSUME, params).rowcount == 1
 
     def reset_failures(self, device_id: str) -> None:
         self._c.execute(mfa_devices.update().where(d.id == device_id).values(failures=0, next_attempt_at=0))

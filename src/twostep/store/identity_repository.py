@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
+
 import sqlalchemy as sa
 
 from twostep.crypto.keyring import Sealed
 from twostep.identity.models import AccessKey, Account, Tag, User
 from twostep.store.tables import access_keys, accounts, user_tags, users
+
+# Built once (see device_repository): every API call resolves its access key and user with these.
+_USER_BY_ID = sa.select(users).where(users.c.id == sa.bindparam("user_id"))
+_TAGS_OF_USER = (
+    sa.select(user_tags.c.key, user_tags.c.value)
+    .where(user_tags.c.user_id == sa.bindparam("user_id"))
+    .order_by(user_tags.c.position)
+)
+# Ids per IN (...) list: far below SQLite's 32,766 bound parameters and PostgreSQL's 65,535.
+_IN_CHUNK = 1000
+_ACCESS_KEY = sa.select(access_keys).where(access_keys.c.id == sa.bindparam("key_id"))
 
 
 class SqlAccountRepository:
@@ -32,12 +45,28 @@ class SqlUserRepository:
     def _user(self, row: sa.Row[tuple[object, ...]] | None) -> User | None:
         if row is None:
             return None
+        tags = self._c.execute(_TAGS_OF_USER, {"user_id": row._mapping["id"]}).all()
+        return self._from_row(row, tuple(Tag(k, v) for k, v in tags))
+
+    def _users(self, rows: Sequence[sa.Row[tuple[object, ...]]]) -> list[User]:
+        """Users of many rows with the tags of all of them in one query (not one query per user)."""
+        if not rows:
+            return []
+        ids = [row._mapping["id"] for row in rows]
+        tags: dict[str, list[Tag]] = {}
+        for start in range(0, len(ids), _IN_CHUNK):
+            found = self._c.execute(
+                sa.select(user_tags.c.user_id, user_tags.c.key, user_tags.c.value)
+                .where(user_tags.c.user_id.in_(ids[start : start + _IN_CHUNK]))
+                .order_by(user_tags.c.user_id, user_tags.c.position)
+            )
+            for user_id, key, value in found:
+                tags.setdefault(user_id, []).append(Tag(key, value))
+        return [self._from_row(row, tuple(tags.get(row._mapping["id"], ()))) for row in rows]
+
+    @staticmethod
+    def _from_row(row: sa.Row[tuple[object, ...]], tags: tuple[Tag, ...]) -> User:
         m = row._mapping
-        tags = self._c.execute(
-            sa.select(user_tags.c.key, user_tags.c.value)
-            .where(user_tags.c.user_id == m["id"])
-            .order_by(user_tags.c.position)
-        ).all()
         return User(
             id=m["id"],
             account_id=m["account_id"],
@@ -50,7 +79,7 @@ class SqlUserRepository:
             password_last_used=m["password_last_used"],
             password_changed_at=m["password_changed_at"],
             password_reset_required=m["password_reset_required"],
-            tags=tuple(Tag(k, v) for k, v in tags),
+            tags=tags,
         )
 
     def _one(self, where: sa.ColumnElement[bool]) -> User | None:
@@ -75,7 +104,14 @@ class SqlUserRepository:
         self.set_tags(user.id, user.tags)
 
     def get(self, user_id: str) -> User | None:
-        return self._one(users.c.id == user_id)
+        return self._user(self._c.execute(_USER_BY_ID, {"user_id": user_id}).first())
+
+    def by_ids(self, user_ids: Collection[str]) -> dict[str, User]:
+        ids = sorted(set(user_ids))
+        rows: list[sa.Row[tuple[object, ...]]] = []
+        for start in range(0, len(ids), _IN_CHUNK):
+            rows += self._c.execute(sa.select(users).where(users.c.id.in_(ids[start : start + _IN_CHUNK]))).all()
+        return {user.id: user for user in self._users(rows)}
 
     def by_name(self, account_id: str, name: str) -> User | None:
         return self._one(sa.and_(users.c.account_id == account_id, users.c.name_key == name.lower()))
@@ -96,7 +132,7 @@ class SqlUserRepository:
             .where(users.c.path.startswith(path_prefix, autoescape=True))
             .order_by(users.c.name_key)
         ).all()
-        return [u for u in (self._user(r) for r in rows) if u is not None]
+        return self._users(rows)
 
     def count(self, account_id: str) -> int:
         query = sa.select(sa.func.count()).where(users.c.account_id == account_id, users.c.is_root.is_(False))
@@ -158,6 +194,11 @@ class SqlUserRepository:
             .values(password_failures=0, password_next_attempt_at=0, password_last_used=now)
         )
 
+    def reset_password_failures(self, user_id: str) -> None:
+        self._c.execute(
+            users.update().where(users.c.id == user_id).values(password_failures=0, password_next_attempt_at=0)
+        )
+
 
 class SqlAccessKeyRepository:
     def __init__(self, connection: sa.Connection) -> None:
@@ -189,7 +230,7 @@ class SqlAccessKeyRepository:
         )
 
     def get(self, key_id: str) -> tuple[AccessKey, Sealed] | None:
-        row = self._c.execute(sa.select(access_keys).where(access_keys.c.id == key_id)).first()
+        row = self._c.execute(_ACCESS_KEY, {"key_id": key_id}).first()
         if row is None:
             return None
         m = row._mapping

@@ -6,7 +6,16 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from twostep.policy.managed import InlinePolicy, ManagedPolicy
-from twostep.store.tables import managed_policies, user_policies, user_policy_attachments, users
+from twostep.store.tables import (
+    group_policy_attachments,
+    iam_groups,
+    managed_policies,
+    role_policy_attachments,
+    roles,
+    user_policies,
+    user_policy_attachments,
+    users,
+)
 
 m = managed_policies.c
 i = user_policies.c
@@ -126,7 +135,17 @@ class SqlPolicyRepository:
         return int(self._c.execute(sa.select(sa.func.count()).where(a.user_id == user_id)).scalar_one())
 
     def attachment_count(self, arn: str, account_id: str | None = None) -> int:
-        query = sa.select(sa.func.count()).select_from(user_policy_attachments).where(a.policy_arn == arn)
-        if account_id is not None:
-            query = query.join(users, users.c.id == a.user_id).where(users.c.account_id == account_id)
-        return int(self._c.execute(query).scalar_one())
+        """Attachments to users, roles and groups."""
+        total = 0
+        for attachments, owners, column in (
+            (user_policy_attachments, users, "user_id"),
+            (role_policy_attachments, roles, "role_id"),
+            (group_policy_attachments, iam_groups, "group_id"),
+        ):
+            query = sa.select(sa.func.count()).select_from(attachments).where(attachments.c.policy_arn == arn)
+            if account_id is not None:
+                query = query.join(owners, owners.c.id == attachments.c[column]).where(
+                    owners.c.account_id == account_id
+                )
+            total += int(self._c.execute(query).scalar_one())
+        return total

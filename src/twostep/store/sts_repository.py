@@ -10,6 +10,11 @@ from twostep.sts.models import TemporaryCredential
 
 t = temporary_credentials.c
 
+# Built once (see device_repository): GetSessionToken runs these on every call.
+_INSERT = temporary_credentials.insert()
+_GET = sa.select(temporary_credentials).where(t.access_key_id == sa.bindparam("access_key_id"))
+_DELETE_EXPIRED = temporary_credentials.delete().where(t.expires_at < sa.bindparam("before"))
+
 
 def _credential(row: sa.Row[tuple[object, ...]]) -> TemporaryCredential:
     m = row._mapping
@@ -23,6 +28,9 @@ def _credential(row: sa.Row[tuple[object, ...]]) -> TemporaryCredential:
         expires_at=m["expires_at"],
         mfa_authenticated_at=m["mfa_authenticated_at"],
         mfa_serial=m["mfa_serial"],
+        role_id=m["role_id"],
+        session_name=m["session_name"],
+        session_policy=m["session_policy"],
     )
 
 
@@ -32,23 +40,27 @@ class SqlTemporaryCredentialRepository:
 
     def add(self, credential: TemporaryCredential, secret: Sealed) -> None:
         self._c.execute(
-            temporary_credentials.insert().values(
-                access_key_id=credential.access_key_id,
-                user_id=credential.user_id,
-                account_id=credential.account_id,
-                secret_key_id=secret.key_id,
-                secret_blob=secret.blob,
-                token_hash=credential.token_hash,
-                issued_by=credential.issued_by,
-                created_at=credential.created_at,
-                expires_at=credential.expires_at,
-                mfa_authenticated_at=credential.mfa_authenticated_at,
-                mfa_serial=credential.mfa_serial,
-            )
+            _INSERT,
+            {
+                "access_key_id": credential.access_key_id,
+                "user_id": credential.user_id,
+                "account_id": credential.account_id,
+                "secret_key_id": secret.key_id,
+                "secret_blob": secret.blob,
+                "token_hash": credential.token_hash,
+                "issued_by": credential.issued_by,
+                "created_at": credential.created_at,
+                "expires_at": credential.expires_at,
+                "mfa_authenticated_at": credential.mfa_authenticated_at,
+                "mfa_serial": credential.mfa_serial,
+                "role_id": credential.role_id,
+                "session_name": credential.session_name,
+                "session_policy": credential.session_policy,
+            },
         )
 
     def get(self, access_key_id: str) -> tuple[TemporaryCredential, Sealed] | None:
-        row = self._c.execute(sa.select(temporary_credentials).where(t.access_key_id == access_key_id)).first()
+        row = self._c.execute(_GET, {"access_key_id": access_key_id}).first()
         if row is None:
             return None
         return _credential(row), Sealed(row.secret_key_id, row.secret_blob)
@@ -61,4 +73,4 @@ class SqlTemporaryCredentialRepository:
         return int(self._c.execute(temporary_credentials.delete().where(t.user_id == user_id)).rowcount)
 
     def delete_expired(self, before: float) -> int:
-        return int(self._c.execute(temporary_credentials.delete().where(t.expires_at < before)).rowcount)
+        return int(self._c.execute(_DELETE_EXPIRED, {"before": before}).rowcount)

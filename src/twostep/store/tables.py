@@ -188,6 +188,11 @@ temporary_credentials = sa.Table(
     sa.Column("expires_at", sa.Float, nullable=False, index=True),
     sa.Column("mfa_authenticated_at", sa.Float, nullable=True),
     sa.Column("mfa_serial", sa.String(1024), nullable=True),
+    # AssumeRole credentials (revision 0005): the role they act as, the session's name and its session policy.
+    # user_id is then the IAM user whose request started the session.
+    sa.Column("role_id", sa.String(32), sa.ForeignKey("roles.id", ondelete="CASCADE"), nullable=True, index=True),
+    sa.Column("session_name", sa.String(64), nullable=True),
+    sa.Column("session_policy", sa.Text, nullable=True),
 )
 
 # The mail outbox's progress (notify/): events of a chain up to `seq` are handled. A process claims the rest with a
@@ -199,4 +204,89 @@ notification_cursors = sa.Table(
     sa.Column("seq", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("claimed_by", sa.String(64), nullable=True),
     sa.Column("claimed_until", sa.Float, nullable=True),
+)
+
+# Failed codes per source address (S10; revision 0004): consecutive failures from one address, whatever the device
+# or path, earn the address a progressive delay (mfa/verifier.py). `source` is an IPv4 address or an IPv6 /64.
+source_throttles = sa.Table(
+    "source_throttles",
+    metadata,
+    sa.Column("source", sa.String(64), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_attempt_at", sa.Float, nullable=False, server_default="0"),
+    sa.Column("last_failure_at", sa.Float, nullable=False, server_default="0"),
+)
+
+# Roles, groups and their policies (revision 0005). Names are unique per account in any case (name_key).
+roles = sa.Table(
+    "roles",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("account_id", sa.String(12), sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("name_key", sa.String(64), nullable=False),
+    sa.Column("path", sa.String(512), nullable=False, server_default="/"),
+    sa.Column("description", sa.String(1000), nullable=True),
+    sa.Column("max_session_duration", sa.Integer, nullable=False, server_default="3600"),
+    sa.Column("trust_policy", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.UniqueConstraint("account_id", "name_key", name="uq_roles_account_name"),
+)
+
+role_tags = sa.Table(
+    "role_tags",
+    metadata,
+    sa.Column("role_id", sa.String(32), sa.ForeignKey("roles.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("key", sa.String(128), nullable=False),
+    sa.Column("value", sa.String(256), nullable=False),
+)
+
+role_policies = sa.Table(
+    "role_policies",
+    metadata,
+    sa.Column("role_id", sa.String(32), sa.ForeignKey("roles.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("name", sa.String(128), primary_key=True),
+    sa.Column("document", sa.Text, nullable=False),
+)
+
+role_policy_attachments = sa.Table(
+    "role_policy_attachments",
+    metadata,
+    sa.Column("role_id", sa.String(32), sa.ForeignKey("roles.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("policy_arn", sa.String(2048), sa.ForeignKey("managed_policies.arn"), primary_key=True),
+)
+
+iam_groups = sa.Table(
+    "iam_groups",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("account_id", sa.String(12), sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("name", sa.String(128), nullable=False),
+    sa.Column("name_key", sa.String(128), nullable=False),
+    sa.Column("path", sa.String(512), nullable=False, server_default="/"),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.UniqueConstraint("account_id", "name_key", name="uq_iam_groups_account_name"),
+)
+
+group_members = sa.Table(
+    "group_members",
+    metadata,
+    sa.Column("group_id", sa.String(32), sa.ForeignKey("iam_groups.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("user_id", sa.String(32), sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+group_policies = sa.Table(
+    "group_policies",
+    metadata,
+    sa.Column("group_id", sa.String(32), sa.ForeignKey("iam_groups.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("name", sa.String(128), primary_key=True),
+    sa.Column("document", sa.Text, nullable=False),
+)
+
+group_policy_attachments = sa.Table(
+    "group_policy_attachments",
+    metadata,
+    sa.Column("group_id", sa.String(32), sa.ForeignKey("iam_groups.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("policy_arn", sa.String(2048), sa.ForeignKey("managed_policies.arn"), primary_key=True),
 )

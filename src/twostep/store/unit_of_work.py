@@ -9,9 +9,18 @@ import sqlalchemy as sa
 from twostep.audit.head_signature import HeadSigner
 from twostep.store.audit_repository import SqlAuditLog
 from twostep.store.device_repository import SqlDeviceRepository
+from twostep.store.engine import WriterLock, writer_lock
+from twostep.store.group_repository import SqlGroupRepository
 from twostep.store.identity_repository import SqlAccessKeyRepository, SqlAccountRepository, SqlUserRepository
+from twostep.store.owned_policy_repository import (
+    SqlOwnedPolicyRepository,
+    group_policy_repository,
+    role_policy_repository,
+)
 from twostep.store.policy_repository import SqlPolicyRepository
+from twostep.store.role_repository import SqlRoleRepository
 from twostep.store.session_repository import SqlSessionRepository
+from twostep.store.source_throttle_repository import SqlSourceThrottleRepository
 from twostep.store.sts_repository import SqlTemporaryCredentialRepository
 
 
@@ -20,31 +29,62 @@ class SqlUnitOfWork:
     users: SqlUserRepository
     access_keys: SqlAccessKeyRepository
     devices: SqlDeviceRepository
+    source_throttles: SqlSourceThrottleRepository
     sessions: SqlSessionRepository
     audit: SqlAuditLog
     policies: SqlPolicyRepository
     temporary_credentials: SqlTemporaryCredentialRepository
+    roles: SqlRoleRepository
+    role_policies: SqlOwnedPolicyRepository
+    groups: SqlGroupRepository
+    group_policies: SqlOwnedPolicyRepository
 
-    def __init__(self, engine: sa.Engine, readonly: bool = False, head_signer: HeadSigner | None = None) -> None:
+    def __init__(
+        self,
+        engine: sa.Engine,
+        readonly: bool = False,
+        head_signer: HeadSigner | None = None,
+        writers: WriterLock | None = None,
+    ) -> None:
         self._engine = engine
         self._readonly = readonly
         self._head_signer = head_signer
+        self._writers = None if readonly else writers
+        self._holds_writers = False
         self._connection: sa.Connection | None = None
         self._transaction: sa.RootTransaction | None = None
 
     def __enter__(self) -> SqlUnitOfWork:
         connection = self._engine.connect()
         connection.info["twostep_readonly"] = self._readonly
+        if self._readonly and connection.dialect.name == "postgresql":
+            # Read committed gives each statement its own snapshot anyway, so a read-only unit of work needs no
+            # transaction: no BEGIN and ROLLBACK round trips. (SQLite's BEGIN keeps one snapshot: kept there.)
+            connection.execution_options(isolation_level="AUTOCOMMIT")
         self._connection = connection
-        self._transaction = connection.begin()
+        if self._writers is not None:
+            self._writers.acquire()  # queue for SQLite's one writer here rather than in its busy loop
+            self._holds_writers = True
+        try:
+            self._transaction = connection.begin()
+        except BaseException:
+            self._release_writers()
+            connection.close()
+            self._connection = None
+            raise
         self.accounts = SqlAccountRepository(connection)
         self.users = SqlUserRepository(connection)
         self.access_keys = SqlAccessKeyRepository(connection)
         self.devices = SqlDeviceRepository(connection)
+        self.source_throttles = SqlSourceThrottleRepository(connection)
         self.sessions = SqlSessionRepository(connection)
         self.audit = SqlAuditLog(connection, self._head_signer)
         self.policies = SqlPolicyRepository(connection)
         self.temporary_credentials = SqlTemporaryCredentialRepository(connection)
+        self.roles = SqlRoleRepository(connection)
+        self.role_policies = role_policy_repository(connection)
+        self.groups = SqlGroupRepository(connection)
+        self.group_policies = group_policy_repository(connection)
         return self
 
     @property
@@ -55,8 +95,16 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         assert self._transaction is not None
         # A unit of work commits once; what follows a commit belongs in a new unit of work.
-        self._transaction.commit()
-        self._transaction = None
+        try:
+            self._transaction.commit()
+        finally:
+            self._transaction = None
+            self._release_writers()
+
+    def _release_writers(self) -> None:
+        if self._holds_writers and self._writers is not None:
+            self._holds_writers = False
+            self._writers.release()
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -65,15 +113,19 @@ class SqlUnitOfWork:
             if self._transaction is not None and self._transaction.is_active:
                 self._transaction.rollback()
         finally:
-            self.connection.close()
-            self._connection = None
-            self._transaction = None
+            try:
+                self.connection.close()
+            finally:
+                self._connection = None
+                self._transaction = None
+                self._release_writers()
 
 
 class SqlUnitOfWorkFactory:
     def __init__(self, engine: sa.Engine, head_signer: HeadSigner | None = None) -> None:
         self.engine = engine
         self.head_signer = head_signer  # signs each audit chain's head as events are appended (S27)
+        self.writers = writer_lock(engine)  # SQLite: writers queue in-process and per host, see WriterLock
 
     def __call__(self, readonly: bool = False) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, readonly=readonly, head_signer=self.head_signer)
+        return SqlUnitOfWork(self.engine, readonly=readonly, head_signer=self.head_signer, writers=self.writers)

@@ -44,6 +44,22 @@ class InvalidSessionToken(StsError):
         super().__init__("The security token included in the request is invalid.")
 
 
+class AssumeRoleDenied(StsError):
+    """AssumeRole refused by the trust policy or the caller's identity policies; the message is AWS's."""
+
+
+class RoleDurationTooLong(StsError):
+    """DurationSeconds above the role's MaxSessionDuration, or above an hour for a chained role session."""
+
+
+class InvalidSessionPolicy(StsError):
+    """The AssumeRole ``Policy`` is not a valid identity-based policy (AWS MalformedPolicyDocument)."""
+
+
+class SessionPolicyTooLarge(StsError):
+    """The AssumeRole ``Policy`` is above 2,048 characters (AWS PackedPolicyTooLarge)."""
+
+
 class SessionExpired(StsError):
     def __init__(self) -> None:
         super().__init__("The security token included in the request is expired")

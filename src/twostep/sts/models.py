@@ -5,6 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from twostep.identity.models import User
+from twostep.roles.models import AssumedRoleUser
+
+# STS API reference, AssumeRole DurationSeconds: 900 up to the role's MaxSessionDuration, an hour by default; a
+# session of a role assuming another role ("role chaining") lasts an hour at most. The session policy: 2,048
+# characters at most.
+DEFAULT_ROLE_SESSION_SECONDS = 3_600
+MAX_CHAINED_SESSION_SECONDS = 3_600
+SESSION_POLICY_CHARS = 2_048
 
 # STS API reference, GetSessionToken DurationSeconds: 900..129600 seconds, 43200 by default; sessions of the
 # root user ("AWS account owners") are restricted to 3600 seconds and silently shortened to it.
@@ -14,6 +22,7 @@ DEFAULT_SESSION_SECONDS = 43_200
 MAX_ROOT_SESSION_SECONDS = 3_600
 
 ISSUED_BY_GET_SESSION_TOKEN = "GetSessionToken"
+ISSUED_BY_ASSUME_ROLE = "AssumeRole"
 
 
 @dataclass(frozen=True)
@@ -29,6 +38,11 @@ class TemporaryCredential:
     expires_at: float
     mfa_authenticated_at: float | None = None  # when the code was checked, if one was
     mfa_serial: str | None = None
+    # AssumeRole: the role the credentials act as, the RoleSessionName, the session policy (user_id is then the
+    # IAM user whose request started the session).
+    role_id: str | None = None
+    session_name: str | None = None
+    session_policy: str | None = None
 
     @property
     def mfa_present(self) -> bool:
@@ -53,6 +67,15 @@ class IssuedCredentials:
     @property
     def expiration(self) -> float:
         return self.credential.expires_at
+
+
+@dataclass(frozen=True)
+class AssumedRoleCredentials:
+    """What AssumeRole hands out: the credentials and the session's principal."""
+
+    issued: IssuedCredentials
+    principal: AssumedRoleUser
+    packed_policy_size: int | None = None  # percent of the session policy quota used, when one was given
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""IAM groups: collections of users whose policies every member receives."""
