@@ -104,6 +104,7 @@ def server_environment(tmp: Path, database_url: str | None, extra_env: dict[str,
     env = {
         "TWOSTEP_TEST_CLOCK_OFFSET_FILE": str(clock_file),
         "TWOSTEP_MFA_BASE_DELAY": "0",  # tests that measure delays set their own
+        "TWOSTEP_SIGNIN_ANSWER_FLOOR": "0",  # likewise the sign-in answer floor (S13): see tests/console/test_timing.py
         **(extra_env or {}),
     }
     if database_url:

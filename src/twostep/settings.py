@@ -24,6 +24,9 @@ class Settings:
     clock_offset_file: Path | None = None
     # Mail to account owners (S17): None unless TWOSTEP_SMTP_HOST is set (see notify/smtp.py for the others).
     smtp: SmtpSettings | None = None
+    # S13: the console answers a submitted password or code no sooner than this many seconds after it arrived,
+    # so unknown user, wrong password, wrong code and throttled attempts take the same time (console/context.py).
+    signin_answer_floor: float = 0.25
 
     @property
     def database_url(self) -> str:
@@ -54,4 +57,5 @@ class Settings:
             mfa_throttle=throttle,
             clock_offset_file=Path(clock_file) if clock_file else None,
             smtp=SmtpSettings.from_environment(env),
+            signin_answer_floor=float(env.get("TWOSTEP_SIGNIN_ANSWER_FLOOR", "0.25")),
         )

@@ -1,4 +1,5 @@
-"""`twostep user unlock`: an administrator lifts an MFA lockout (S8), on SQLite and PostgreSQL."""
+"""`twostep user unlock`: an administrator lifts an MFA lockout (S8) and the password hard stop (S11), on SQLite
+and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from twostep.identity.models import User
 from twostep.mfa.errors import CodeRejected, RejectionReason
 from twostep.mfa.verifier import AttemptContext, ThrottlePolicy
 from twostep.settings import Settings
+from twostep.signin.errors import SignInFailed
+from twostep.store.tables import users
 
 START = 1_800_000_000.0
 
@@ -146,3 +149,24 @@ def test_refusals_change_nothing(locked: Locked) -> None:
     code, _, err = locked.unlock("--account-id", account)
     assert code == 2 and "--user-name" in err
     assert locked.failures(locked.serials[0]) == 10
+
+
+def test_unlock_lifts_the_password_hard_stop(locked: Locked) -> None:
+    """S11: after 100 consecutive wrong passwords even the right one is refused, until an administrator unlocks."""
+    services, root = locked.services, locked.root
+    limit = services.signin.policy.password_max_failures
+    with services.engine.begin() as connection:
+        connection.execute(users.update().where(users.c.id == root.id).values(password_failures=limit))
+    with pytest.raises(SignInFailed):
+        services.signin.password_step(email="r@example.com", password="a long phrase")
+    code, out, err = locked.unlock("--account-id", root.account_id, "--root")
+    assert code == 0, err
+    assert json.loads(out) == {
+        "user": root.arn,
+        "unlocked": [],
+        "password": {"failures": limit, "was_stopped": True},
+    }
+    assert services.signin.password_step(email="r@example.com", password="a long phrase").token
+    with services.uow(readonly=True) as uow:
+        names = [e.event.event_name for e in uow.audit.events(root.account_id)]
+    assert names.count("UnlockConsolePassword") == 1

@@ -60,7 +60,7 @@ def test_malformed_code_never_matches(mangle: Callable[[str], str]) -> None:
 def test_malformed_dummy_is_not_a_match(monkeypatch: pytest.MonkeyPatch) -> None:
     # Malformed input is compared against expected codes as a string of zeros; a step
     # whose real code is "000000" must still not match a malformed submission.
-    monkeypatch.setattr(totp_module, "totp_at_step", lambda key, step, params=None: "000000")
+    monkeypatch.setattr(totp_module, "_code_at", lambda keyed, step, digits, modulus: b"000000")
     assert matching_steps(KEY, "000000", [1, 2]) == [1, 2]
     for malformed in (" 000000", "00000", "0000000", "００００００", "0000 00", ""):
         assert matching_steps(KEY, malformed, [1, 2]) == []
@@ -98,17 +98,18 @@ def test_uses_params() -> None:
 def test_constant_work(kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
     calls = {"codes": 0, "compares": 0}
     real_totp_at_step: Callable[[bytes, int, TotpParameters], str] = totp_module.totp_at_step
+    real_code_at: Callable[..., bytes] = totp_module._code_at
     real_compare = hmac.compare_digest
 
-    def counting_totp_at_step(key: bytes, step: int, params: TotpParameters) -> str:
+    def counting_code_at(*args: object) -> bytes:
         calls["codes"] += 1
-        return real_totp_at_step(key, step, params)
+        return real_code_at(*args)
 
     def counting_compare(a: bytes, b: bytes) -> bool:
         calls["compares"] += 1
         return real_compare(a, b)
 
-    monkeypatch.setattr(totp_module, "totp_at_step", counting_totp_at_step)
+    monkeypatch.setattr(totp_module, "_code_at", counting_code_at)
     monkeypatch.setattr(totp_module.hmac, "compare_digest", counting_compare)
 
     candidates = list(range(100, 110))

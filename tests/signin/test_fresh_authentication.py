@@ -74,7 +74,10 @@ def test_renewal_after_an_mfa_change_ends_other_sessions(services: Services, clo
     here = services.signin.password_step(email="owner@example.com", password=PASSWORD)
     elsewhere = services.signin.password_step(email="owner@example.com", password=PASSWORD)
     device_id, _ = enrol(services, clock, root)
-    renewed = services.signin.renew_after_mfa_change(here.token, proved_device_id=device_id)
+    for old in (here, elsewhere):  # S18: the MFA change itself ended every session of the user
+        with pytest.raises(SessionInvalid):
+            services.signin.current(old.token)
+    renewed = services.signin.renew_after_mfa_change(here.session, proved_device_id=device_id)
     for old in (here, elsewhere):
         with pytest.raises(SessionInvalid):
             services.signin.current(old.token)

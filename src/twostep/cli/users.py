@@ -1,4 +1,4 @@
-"""`twostep user unlock`: an administrator clears a locked MFA device (S8)."""
+"""`twostep user unlock`: an administrator clears a locked MFA device (S8) and the password step's hard stop (S11)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,8 @@ def _find_user(services: bootstrap.Services, account_id: str, user_name: str | N
 
 
 def cmd_unlock(args: argparse.Namespace) -> int:
-    """Reset the consecutive-failure count and delay of the user's device (or of every device that has any)."""
+    """Reset the consecutive-failure count and delay of the user's device (or of every device that has any), and
+    without --serial those of the user's password step."""
     services = bootstrap.build(initialised_settings(args))
     try:
         user, root = _find_user(services, args.account_id, None if args.root else args.user_name)
@@ -42,11 +43,17 @@ def cmd_unlock(args: argparse.Namespace) -> int:
             unlocked.append(
                 {"serial": device.serial, "failures": device.failures, "was_locked": device.failures >= limit}
             )
+        result: dict[str, object] = {"user": user.arn, "unlocked": unlocked}
+        if args.serial is None:  # the password step's own delay and hard stop (S11), when there is one
+            failures = services.signin.unlock_password(user, actor=root)
+            if failures:
+                stopped = failures >= services.signin.policy.password_max_failures
+                result["password"] = {"failures": failures, "was_stopped": stopped}
     except MfaError as exc:
         raise CommandError(str(exc)) from exc
     finally:
         services.engine.dispose()
-    print(json.dumps({"user": user.arn, "unlocked": unlocked}))
+    print(json.dumps(result))
     return 0
 
 

@@ -7,9 +7,9 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from twostep.console import security
-from twostep.console.context import Console, Form, Halt
+from twostep.console.context import Console, Form
 from twostep.console.i18n import N_
-from twostep.mfa.errors import CodeRejected, MfaError, NoSuchDevice
+from twostep.mfa.errors import CodeRejected, MfaError
 from twostep.mfa.models import MfaDevice
 from twostep.signin.service import CurrentSession
 
@@ -72,22 +72,15 @@ def routes(console: Console) -> list[BaseRoute]:
         console.check_session_form(request, form, current)
         user = current.user
         try:
-            # A current code of this very device, checked and spent like any other (one verifier path).
-            services.signin.confirm_code(
-                user, device.id, form.text("code"), purpose="DeactivateMFADevice", source_ip=client_ip(request)
-            )
-        except (CodeRejected, NoSuchDevice):
+            # A current code of this very device, checked and spent by the one verifier, then deactivation and
+            # deletion: one transaction (S17, S29).
+            mfa.remove(user, device.serial, actor=user, code=form.text("code"), source_ip=client_ip(request))
+        except CodeRejected:
             error = console.gettext(request, REMOVE_REJECTED)
             return console.render(request, "remove.html", {"device": device}, current=current, status=400, error=error)
-        try:
-            mfa.deactivate(user, device.serial, actor=user, source_ip=client_ip(request))
-            mfa.delete(user.account_id, device.serial, actor=user)
         except MfaError as failed:  # removed meanwhile by another session or the API
             raise console.refuse(request, console.gettext(request, str(failed)), status=409) from failed
-        token = security.session_token(request)
-        if token is None:  # pragma: no cover - signed_in() needed the cookie
-            raise Halt(console.redirect("/signin"))
-        grant = services.signin.renew_after_mfa_change(token)
+        grant = services.signin.renew_after_mfa_change(current.session)
         response = console.redirect("/security-credentials?notice=removed")
         security.set_session_cookie(response, request, grant.token)
         return response

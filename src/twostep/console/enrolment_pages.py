@@ -6,6 +6,8 @@ and signing out discard it. Once Add MFA succeeds the seed is never shown again 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
@@ -164,10 +166,10 @@ def routes(console: Console) -> list[BaseRoute]:
         except NoSuchDevice:  # discarded or assigned meanwhile: the seed is gone for good
             discard_enrolment(console, current)
             return console.redirect("/security-credentials")
-        discard_enrolment(console, current)  # the device is assigned now: this only forgets its id
-        token = security.session_token(request)
-        assert token is not None
-        grant = services.signin.renew_after_mfa_change(token, proved_device_id=device.id)
+        # The device is assigned now and the change ended the user's sessions (S18): this one continues under a
+        # new id, without the wizard's device.
+        kept = {key: value for key, value in current.session.data.items() if key != ENROLMENT_KEY}
+        grant = services.signin.renew_after_mfa_change(replace(current.session, data=kept), proved_device_id=device.id)
         response = console.redirect("/security-credentials?notice=assigned")
         security.set_session_cookie(response, request, grant.token)
         return response

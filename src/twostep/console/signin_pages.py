@@ -35,11 +35,12 @@ def chosen_device(devices: list[MfaDevice], form: Form) -> MfaDevice | None:
     return next((d for d in devices if d.id == wanted), None)
 
 
-def signin_page(user: User | None, notice: str) -> str:
+def signin_page(user: User | None, notice: str = "") -> str:
     """Where a user signs in again: IAM users on their account's page, everyone else by email."""
+    suffix = f"notice={notice}" if notice else ""
     if user is not None and not user.is_root:
-        return f"/signin/iam?account={user.account_id}&notice={notice}"
-    return f"/signin?notice={notice}"
+        return f"/signin/iam?account={user.account_id}" + (f"&{suffix}" if suffix else "")
+    return "/signin" + (f"?{suffix}" if suffix else "")
 
 
 def signed_in_response(console: Console, request: Request, grant: Grant, target: str) -> Response:
@@ -167,6 +168,12 @@ def routes(console: Console) -> list[BaseRoute]:
         It does not sign in: the next code does, on the MFA page.
         """
         current = console.half_signed_in(request)
+        if services.clock.now() - current.session.authenticated_at > signin.policy.fresh_window:
+            # S17: resync is an MFA change: two consecutive codes, after a password proved minutes ago.
+            signin.sign_out(security.session_token(request))
+            response = console.redirect(signin_page(current.user))
+            security.clear_session_cookie(response, request)
+            return response
         devices = services.mfa.devices_of(current.user)
         context: dict[str, object] = {"devices": devices, "selected": devices[0].id if devices else ""}
         if request.method == "GET":
@@ -255,11 +262,12 @@ def routes(console: Console) -> list[BaseRoute]:
     return [
         Route("/", console.page(start), methods=["GET"]),
         Route("/signin", console.page(root_email), methods=["GET", "POST"]),
-        Route("/signin/root", console.page(root_password), methods=["GET", "POST"]),
-        Route("/signin/iam", console.page(iam_user), methods=["GET", "POST"]),
-        Route("/signin/mfa", console.page(mfa), methods=["GET", "POST"]),
-        Route("/signin/mfa/resync", console.page(mfa_resync), methods=["GET", "POST"]),
-        Route("/reauthenticate", console.page(reauthenticate), methods=["GET", "POST"]),
+        # Pages that check a password or a code answer no sooner than the floor (S13).
+        Route("/signin/root", console.page(root_password, answer_floor=True), methods=["GET", "POST"]),
+        Route("/signin/iam", console.page(iam_user, answer_floor=True), methods=["GET", "POST"]),
+        Route("/signin/mfa", console.page(mfa, answer_floor=True), methods=["GET", "POST"]),
+        Route("/signin/mfa/resync", console.page(mfa_resync, answer_floor=True), methods=["GET", "POST"]),
+        Route("/reauthenticate", console.page(reauthenticate, answer_floor=True), methods=["GET", "POST"]),
         Route("/signout", console.page(sign_out), methods=["POST"]),
         Route("/signout-everywhere", console.page(sign_out_everywhere), methods=["POST"]),
     ]

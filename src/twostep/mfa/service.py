@@ -103,7 +103,16 @@ class MfaService:
         """ListVirtualMFADevices: the account's devices, each with the user it is assigned to (None: unassigned)."""
         with self._uow(readonly=True) as uow:
             devices = uow.devices.in_account(account_id, assigned)
-            owners = {d.user_id: uow.users.get(d.user_id) for d in devices if d.user_id is not None}
+            owners = uow.users.by_ids({d.user_id for d in devices if d.user_id is not None})
+        return [(d, owners.get(d.user_id) if d.user_id else None) for d in devices]
+
+    def devices_with_owners_page(
+        self, account_id: str, assigned: bool | None, after_serial: str | None, limit: int
+    ) -> list[tuple[MfaDevice, User | None]]:
+        """One page of ListVirtualMFADevices in serial-number order, after `after_serial`, with the owners."""
+        with self._uow(readonly=True) as uow:
+            devices = uow.devices.page_in_account(account_id, assigned, after_serial, limit)
+            owners = uow.users.by_ids({d.user_id for d in devices if d.user_id is not None})
         return [(d, owners.get(d.user_id) if d.user_id else None) for d in devices]
 
     def _existing(self, uow: UnitOfWork, account_id: str, serial: str) -> MfaDevice:
@@ -128,6 +137,7 @@ class MfaService:
             self.verifier.verify_consecutive(uow, device, code1, code2, context)
             if not uow.devices.assign(device.id, user.id, now):
                 raise DeviceInUse()
+            uow.sessions.delete_for_user(user.id)  # S18: an MFA change ends the user's console sessions
             uow.audit.append(self._event("EnableMFADevice", device, actor, now, user, source_ip))
             uow.commit()
             enabled = uow.devices.get(device.id)
@@ -157,7 +167,39 @@ class MfaService:
             if device.user_id != user.id:
                 raise DeviceNotAssignedToUser(serial)
             uow.devices.unassign(device.id)
+            uow.sessions.delete_for_user(user.id)  # S18
             uow.audit.append(self._event("DeactivateMFADevice", device, actor, now, user, source_ip))
+            uow.commit()
+
+    def remove(
+        self,
+        user: User,
+        serial: str,
+        *,
+        actor: User,
+        code: str | None = None,
+        source_ip: str | None = None,
+    ) -> None:
+        """Deactivate and delete a user's device in one transaction, with both audit events (S29): a crash
+        leaves the device either assigned or gone, never unassigned and orphaned.
+
+        With ``code``, a current code of this very device is checked (and spent) first, by the one verifier, in
+        the same transaction (S17); a rejection is committed and raised as CodeRejected. The user's console
+        sessions end with the change (S18).
+        """
+        now = self._clock.now()
+        with self._uow() as uow:
+            device = self._existing(uow, user.account_id, serial)
+            if device.user_id != user.id:
+                raise DeviceNotAssignedToUser(serial)
+            if code is not None:
+                context = AttemptContext("DeactivateMFADevice", actor.arn, source_ip)
+                self.verifier.verify(uow, device, code, context)
+            uow.devices.unassign(device.id)
+            uow.devices.delete(device.id)
+            uow.sessions.delete_for_user(user.id)
+            uow.audit.append(self._event("DeactivateMFADevice", device, actor, now, user, source_ip))
+            uow.audit.append(self._event("DeleteVirtualMFADevice", device, actor, now, source_ip=source_ip))
             uow.commit()
 
     def delete(self, account_id: str, serial: str, *, actor: User) -> None:

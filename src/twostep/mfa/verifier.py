@@ -9,6 +9,7 @@ failure counts even though the caller's operation fails.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from typing import NoReturn
 
@@ -24,16 +25,47 @@ from twostep.unit_of_work import UnitOfWork
 
 @dataclass(frozen=True)
 class ThrottlePolicy:
-    """S8/S10: lock at max_failures consecutive failures; wait base * 2^(n-1) seconds (capped) after n."""
+    """S8/S10: lock at max_failures consecutive failures; wait base * 2^(n-1) seconds (capped) after n.
+
+    Per source address (S10), on top: every failed code from one address counts, whatever the device or path;
+    past the first few the address waits base * 2^(n-free-1) seconds, capped at a minute (an address may be a
+    whole office behind NAT, so it is slowed down, never locked); an address quiet for a quarter of an hour starts
+    afresh. A success does not reset it: one's own device would otherwise reset the count for every other guess.
+    """
 
     max_failures: int = 10
     base_delay: float = 1.0
     max_delay: float = 300.0
+    source_free_failures: int = 5
+    source_max_delay: float = 60.0
+    source_forget_after: float = 900.0
 
     def delay_after(self, failures: int) -> float:
         if failures <= 0 or self.base_delay <= 0:
             return 0.0
         return float(min(self.base_delay * 2 ** (failures - 1), self.max_delay))
+
+    def source_delay_after(self, failures: int) -> float:
+        beyond = failures - self.source_free_failures
+        if beyond <= 0 or self.base_delay <= 0:
+            return 0.0
+        return float(min(self.base_delay * 2 ** (beyond - 1), self.source_max_delay))
+
+
+def source_key(address: str | None) -> str | None:
+    """The unit a source address is throttled by: an IPv4 address, or the /64 of an IPv6 one (one host may hold
+    a whole /64). None when there is no usable address (e.g. the CLI)."""
+    if not address:
+        return None
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
 
 
 # S2: a single code is accepted at steps T-1 and T of the server's clock (plus the device's learnt drift).
@@ -118,6 +150,11 @@ class CodeVerifier:
     def _reserve(
         self, uow: UnitOfWork, device: MfaDevice, now: float, context: AttemptContext, *, bypass_lock: bool
     ) -> ReservedAttempt:
+        source = source_key(context.source_ip)
+        if source is not None:  # S10: an address inside its delay has nothing evaluated, on any device
+            until = uow.source_throttles.wait_until(source, now, self.policy.source_forget_after)
+            if until > now:
+                self._reject(uow, device, now, context, RejectionReason.THROTTLED, until - now, locked=False)
         reserved = uow.devices.reserve_attempt(device.id, now, self.policy.max_failures, bypass_lock)
         if reserved is not None:
             return reserved
@@ -151,6 +188,10 @@ class CodeVerifier:
             reason = RejectionReason.WRONG
         delay = self.policy.delay_after(reserved.failures)
         uow.devices.set_delay(device.id, now + delay)
+        source = source_key(context.source_ip)
+        if source is not None:
+            failures = uow.source_throttles.record_failure(source, now, self.policy.source_forget_after)
+            uow.source_throttles.set_delay(source, now + self.policy.source_delay_after(failures))
         locked = reserved.failures >= self.policy.max_failures
         if reserved.failures == self.policy.max_failures:
             uow.audit.append(self._event("MfaDeviceLocked", device, now, context, None))

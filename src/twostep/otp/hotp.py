@@ -18,8 +18,6 @@ MAX_DIGITS = 8
 #: RFC 4226 §5.2: the counter is an 8-byte (unsigned, big-endian) moving factor.
 MAX_COUNTER = (1 << 64) - 1
 
-_ASCII_DIGITS = frozenset("0123456789")
-
 
 class Algorithm(enum.StrEnum):
     """HMAC hash function; RFC 6238 §1.2 allows HMAC-SHA-256 and -512 besides SHA-1.
@@ -35,6 +33,15 @@ class Algorithm(enum.StrEnum):
     def hashlib_name(self) -> str:
         """The name :func:`hashlib.new` and :func:`hmac.digest` understand."""
         return self.value.lower()
+
+
+def check_key(key: bytes) -> None:
+    """Raise unless ``key`` is a non-empty bytes-like shared secret."""
+    if not isinstance(key, bytes | bytearray | memoryview):
+        raise TypeError(f"key must be bytes, not {type(key).__name__}")
+    if len(key) == 0:
+        # HMAC accepts an empty key, but a zero-length shared secret is always a bug.
+        raise ValueError("key must not be empty")
 
 
 def _check_digits(digits: int) -> None:
@@ -54,11 +61,7 @@ def hotp(key: bytes, counter: int, *, digits: int = 6, algorithm: Algorithm = Al
     Raises ``ValueError`` for an empty key, a counter outside the 8-byte range of
     RFC 4226 §5.2, or a digit count outside 6..8.
     """
-    if not isinstance(key, bytes | bytearray | memoryview):
-        raise TypeError(f"key must be bytes, not {type(key).__name__}")
-    if len(key) == 0:
-        # HMAC accepts an empty key, but a zero-length shared secret is always a bug.
-        raise ValueError("key must not be empty")
+    check_key(key)
     if isinstance(counter, bool) or not isinstance(counter, int):
         raise TypeError(f"counter must be an int, not {type(counter).__name__}")
     if not 0 <= counter <= MAX_COUNTER:
@@ -87,4 +90,5 @@ def is_well_formed_code(code: str, digits: int = 6) -> bool:
     _check_digits(digits)
     if not isinstance(code, str):
         return False
-    return len(code) == digits and all(ch in _ASCII_DIGITS for ch in code)
+    # isdigit() alone accepts other scripts' digits; among ASCII characters it accepts exactly 0-9.
+    return len(code) == digits and code.isascii() and code.isdigit()

@@ -12,7 +12,15 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from twostep.otp.hotp import MAX_COUNTER, MAX_DIGITS, MIN_DIGITS, Algorithm, hotp, is_well_formed_code
+from twostep.otp.hotp import (
+    MAX_COUNTER,
+    MAX_DIGITS,
+    MIN_DIGITS,
+    Algorithm,
+    check_key,
+    hotp,
+    is_well_formed_code,
+)
 
 __all__ = [
     "SEED_BYTES",
@@ -99,15 +107,30 @@ def matching_steps(
     # does not reveal the malformation; the well_formed flag below keeps the dummy
     # from ever counting as a match.
     probe = code.encode("ascii") if well_formed else b"0" * params.digits
+    # The key is checked, and the HMAC keyed, once: each candidate then costs one copy of the
+    # keyed state and one short update (RFC 4226 §5.3 HOTP, computed exactly as hotp() does).
+    check_key(key)
+    keyed = hmac.new(bytes(key), digestmod=params.algorithm.hashlib_name)
+    digits = params.digits
+    modulus = 10**digits
     matches: list[int] = []
     for step in candidate_steps:
         in_range = 0 <= step <= MAX_COUNTER
         # Out-of-range steps still cost one HMAC (of step 0) to keep the work uniform.
-        expected = totp_at_step(key, step if in_range else 0, params).encode("ascii")
-        equal = hmac.compare_digest(expected, probe)
+        equal = hmac.compare_digest(_code_at(keyed, step if in_range else 0, digits, modulus), probe)
         if equal and well_formed and in_range:
             matches.append(step)
     return matches
+
+
+def _code_at(keyed: hmac.HMAC, step: int, digits: int, modulus: int) -> bytes:
+    """HOTP (RFC 4226 §5.3) of `step` under an already keyed HMAC, as ASCII digits."""
+    state = keyed.copy()
+    state.update(step.to_bytes(8, "big"))
+    mac = state.digest()
+    offset = mac[-1] & 0x0F
+    value = (int.from_bytes(mac[offset : offset + 4], "big") & 0x7FFFFFFF) % modulus
+    return b"%0*d" % (digits, value)
 
 
 def generate_seed() -> bytes:

@@ -153,6 +153,24 @@ class SignInService:
             uow.commit()
         return ended
 
+    def unlock_password(self, user: User, *, actor: User) -> int:
+        """An administrator lifts the password step's delay and its hard stop (S11; `twostep user unlock`).
+
+        Returns the consecutive failures cleared (0: there was nothing to lift, and nothing is recorded).
+        """
+        with self._uow() as uow:
+            failures, next_attempt_at = uow.users.password_throttle(user.id)
+            if failures == 0 and next_attempt_at == 0:
+                return 0
+            uow.users.reset_password_failures(user.id)
+            details = {"userName": user.name, "failures": failures}
+            now = self._clock.now()
+            uow.audit.append(
+                AuditEvent("UnlockConsolePassword", user.account_id, now, actor=actor.arn, details=details)
+            )
+            uow.commit()
+        return failures
+
     # -- fresh authentication and MFA changes (S17, S18) ---------------------------------------------------------
 
     def is_fresh(self, current: CurrentSession) -> bool:
@@ -208,16 +226,17 @@ class SignInService:
             uow.commit()
         return grant
 
-    def renew_after_mfa_change(self, token: str, *, proved_device_id: str | None = None) -> Grant:
-        """An MFA change ends every other session of the user (S18) and rotates this one's id.
+    def renew_after_mfa_change(self, session: Session, *, proved_device_id: str | None = None) -> Grant:
+        """The session an MFA change was made from continues under a new id; every other one stays ended (S18).
 
-        Two enrolment codes just accepted are a fresh proof of possession: pass that device as proved_device_id.
+        The change itself ended all of the user's sessions in its own transaction (MfaService), so the session is
+        the one the caller found live when the request began. Two enrolment codes just accepted are a fresh proof
+        of possession: pass that device as proved_device_id.
         """
         now = self._clock.now()
+        if session.stage is not Stage.SIGNED_IN:
+            raise SessionInvalid()
         with self._uow() as uow:
-            session = self._live(uow, token, now)
-            if session.stage is not Stage.SIGNED_IN:
-                raise SessionInvalid()
             mfa_at, mfa_device_id = session.mfa_at, session.mfa_device_id
             if proved_device_id is not None:
                 mfa_at, mfa_device_id = now, proved_device_id
