@@ -9,31 +9,46 @@ from twostep.store.tables import source_throttles
 
 t = source_throttles.c
 
+# Built once: every code check reads its source's state with it.
+_STATE_LOCKED = (
+    sa.select(t.next_attempt_at, t.last_failure_at).where(t.source == sa.bindparam("b_source")).with_for_update()
+)
+
 
 class SqlSourceThrottleRepository:
     def __init__(self, connection: sa.Connection) -> None:
         self._c = connection
 
     def wait_until(self, source: str, now: float, forget_after: float) -> float:
-        """When the source may next have a code evaluated (0: now).
+        """When the source may next have a code evaluated (0: now); locks the source's row until the transaction
+        ends.
 
-        A source with a recent failure is locked for the rest of the transaction (PostgreSQL; SQLite's write lock
-        is held anyway), so parallel attempts from it queue up and each sees the delay the one before earned. A
-        source with no recent failure (every honest client, nearly always) takes no lock: its attempts do not
-        serialise each other.
+        The row is created if need be and locked *before* the device row, in every code check: with one lock
+        order everywhere two attempts can never deadlock (a failure recorded later updates a row this transaction
+        already holds), and parallel attempts from one address queue up, each seeing the delay the one before
+        earned (PostgreSQL; SQLite's write lock is held anyway).
         """
-        query = sa.select(t.next_attempt_at, t.last_failure_at).where(t.source == source)
-        row = self._c.execute(query).first()
-        if row is None or row.last_failure_at < now - forget_after:
+        self._c.execute(
+            self._insert()
+            .values(source=source, failures=0, next_attempt_at=0.0, last_failure_at=0.0)
+            .on_conflict_do_nothing(index_elements=[t.source])
+        )
+        row = self._c.execute(_STATE_LOCKED, {"b_source": source}).one()
+        if row.last_failure_at < now - forget_after:
             return 0.0
-        row = self._c.execute(query.with_for_update()).first()
-        return 0.0 if row is None else float(row.next_attempt_at)
+        return float(row.next_attempt_at)
+
+    def _insert(self) -> postgresql.Insert | sqlite.Insert:
+        return (
+            postgresql.insert(source_throttles)
+            if self._c.dialect.name == "postgresql"
+            else sqlite.insert(source_throttles)
+        )
 
     def record_failure(self, source: str, now: float, forget_after: float) -> int:
         """Count one failure of the source and return its consecutive failures (a quiet source starts again at 1)."""
-        dialect = postgresql if self._c.dialect.name == "postgresql" else sqlite
         statement = (
-            dialect.insert(source_throttles)
+            self._insert()
             .values(source=source, failures=1, next_attempt_at=0.0, last_failure_at=now)
             .on_conflict_do_update(
                 index_elements=[t.source],
