@@ -6,12 +6,13 @@ against botocore's model -> the operation's handler -> XML. Every failure become
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qsl
 
-from anyio import CapacityLimiter, to_thread
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -46,7 +47,7 @@ class AwsQueryApi:
         # in at a time, so one thread does the API's work (threads waiting for the write lock only fight over the
         # GIL); PostgreSQL is a network round trip per statement, and a few threads overlap those waits.
         self._threads = 1 if services.engine.dialect.name == "sqlite" else DATABASE_THREADS
-        self._limiter: CapacityLimiter | None = None
+        self._executor = ThreadPoolExecutor(self._threads, thread_name_prefix="twostep-api")
 
     async def respond(self, request: Request) -> Response:
         body = await request.body()
@@ -60,9 +61,8 @@ class AwsQueryApi:
         )
         source_ip = request.client.host if request.client else None
         secure = request.url.scheme == "https"
-        if self._limiter is None:  # made on first use, inside the event loop
-            self._limiter = CapacityLimiter(self._threads)
-        status, payload = await to_thread.run_sync(self.handle, http_request, source_ip, secure, limiter=self._limiter)
+        loop = asyncio.get_running_loop()
+        status, payload = await loop.run_in_executor(self._executor, self.handle, http_request, source_ip, secure)
         return Response(payload, status_code=status, media_type=XML)
 
     def handle(self, request: HttpRequest, source_ip: str | None, secure: bool) -> tuple[int, bytes]:

@@ -23,10 +23,19 @@ e = audit_events.c
 # Built once (see device_repository): every change of state appends an event with these three statements.
 _BUMP = audit_heads.update().where(h.chain == sa.bindparam("b_chain")).values(seq=h.seq + 1).returning(h.seq, h.hash)
 _INSERT_EVENT = audit_events.insert()
+_EVENT_COLUMNS = (
+    "chain", "seq", "at", "event_name", "account_id", "actor", "source_ip", "mfa_used", "error_code", "details",
+    "prev_hash", "hash",
+)  # fmt: skip
 _SET_HEAD = (
     audit_heads.update()
     .where(h.chain == sa.bindparam("b_chain"))
     .values(hash=sa.bindparam("b_hash"), key_id=sa.bindparam("b_key_id"), mac=sa.bindparam("b_mac"))
+)
+# PostgreSQL: the event and the new head in one statement (a data-modifying WITH), one round trip fewer on every
+# audited change; both still happen in the caller's transaction, under the head row's lock.
+_INSERT_AND_SET_HEAD = _SET_HEAD.add_cte(
+    audit_events.insert().values({c: sa.bindparam(f"e_{c}") for c in _EVENT_COLUMNS}).cte("appended")
 )
 
 
@@ -69,33 +78,32 @@ class SqlAuditLog:
             row = self._c.execute(_BUMP, {"b_chain": chain}).one()
         seq, prev_hash = int(row.seq), str(row.hash)
         digest = chain_hash(prev_hash, chain, seq, event)
-        self._c.execute(
-            _INSERT_EVENT,
-            {
-                "chain": chain,
-                "seq": seq,
-                "at": event.at,
-                "event_name": event.event_name,
-                "account_id": event.account_id,
-                "actor": event.actor,
-                "source_ip": event.source_ip,
-                "mfa_used": event.mfa_used,
-                "error_code": event.error_code,
-                "details": json.dumps(event.details, sort_keys=True),
-                "prev_hash": prev_hash,
-                "hash": digest,
-            },
-        )
+        row_values = {
+            "chain": chain,
+            "seq": seq,
+            "at": event.at,
+            "event_name": event.event_name,
+            "account_id": event.account_id,
+            "actor": event.actor,
+            "source_ip": event.source_ip,
+            "mfa_used": event.mfa_used,
+            "error_code": event.error_code,
+            "details": json.dumps(event.details, sort_keys=True),
+            "prev_hash": prev_hash,
+            "hash": digest,
+        }
         signature = self._signer.sign(chain, seq, digest) if self._signer is not None else None
-        self._c.execute(
-            _SET_HEAD,
-            {
-                "b_chain": chain,
-                "b_hash": digest,
-                "b_key_id": signature.key_id if signature else None,
-                "b_mac": signature.mac if signature else None,
-            },
-        )
+        head_values = {
+            "b_chain": chain,
+            "b_hash": digest,
+            "b_key_id": signature.key_id if signature else None,
+            "b_mac": signature.mac if signature else None,
+        }
+        if self._c.dialect.name == "postgresql":
+            self._c.execute(_INSERT_AND_SET_HEAD, {**head_values, **{f"e_{k}": v for k, v in row_values.items()}})
+        else:
+            self._c.execute(_INSERT_EVENT, row_values)
+            self._c.execute(_SET_HEAD, head_values)
         return RecordedEvent(chain, seq, event, prev_hash, digest)
 
     def events(self, chain: str | None = None) -> Iterator[RecordedEvent]:

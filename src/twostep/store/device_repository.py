@@ -24,12 +24,16 @@ t = mfa_device_tags.c
 
 # The statements of the code-checking path, built once: SQLAlchemy then reuses their compiled form without
 # rebuilding the expression and its cache key on every call.
-_BY_SERIAL = (
-    sa.select(mfa_devices)
-    .where(d.account_id == sa.bindparam("account_id"), d.serial == sa.bindparam("serial"))
-    .order_by(d.created_at, d.id)
+# A device and its tags come in one query (a row per tag, or one row with NULL tag columns).
+_WITH_TAGS = sa.select(mfa_devices, t.key.label("tag_key"), t.value.label("tag_value")).outerjoin(
+    mfa_device_tags, t.device_id == d.id
 )
+_BY_SERIAL = _WITH_TAGS.where(d.account_id == sa.bindparam("account_id"), d.serial == sa.bindparam("serial")).order_by(
+    d.created_at, d.id, t.position
+)
+_FOR_USER = _WITH_TAGS.where(d.user_id == sa.bindparam("user_id")).order_by(d.created_at, d.id, t.position)
 _IN_CHUNK = 1000
+_COUNT_FOR_USER = sa.select(sa.func.count()).where(d.user_id == sa.bindparam("user_id"))
 _TAGS_OF_ONE = sa.select(mfa_device_tags).where(t.device_id == sa.bindparam("device_id")).order_by(t.position)
 _RESERVE = {
     bypass: mfa_devices.update()
@@ -49,6 +53,26 @@ _CONSUME = (
 )
 
 
+def _device(r: sa.Row[Any], tags: tuple[Tag, ...]) -> MfaDevice:
+    return MfaDevice(
+        id=r.id,
+        account_id=r.account_id,
+        path=r.path,
+        name=r.name,
+        serial=r.serial,
+        seed=Sealed(r.seed_key_id, r.seed_blob),
+        created_at=r.created_at,
+        created_by=r.created_by,
+        user_id=r.user_id,
+        enabled_at=r.enabled_at,
+        last_used_step=r.last_used_step,
+        drift=r.drift,
+        failures=r.failures,
+        next_attempt_at=r.next_attempt_at,
+        tags=tags,
+    )
+
+
 class SqlDeviceRepository:
     def __init__(self, connection: sa.Connection) -> None:
         self._c = connection
@@ -56,6 +80,20 @@ class SqlDeviceRepository:
     def _devices(self, where: sa.ColumnElement[bool]) -> list[MfaDevice]:
         rows = self._c.execute(sa.select(mfa_devices).where(where).order_by(d.created_at, d.id)).all()
         return self._with_tags(rows)
+
+    @staticmethod
+    def _joined(rows: Sequence[sa.Row[Any]]) -> list[MfaDevice]:
+        """Devices from rows of _WITH_TAGS (a device's rows are consecutive, its tags in order)."""
+        order: list[sa.Row[Any]] = []
+        tags: dict[str, list[Tag]] = {}
+        for row in rows:
+            found = tags.get(row.id)
+            if found is None:
+                found = tags[row.id] = []
+                order.append(row)
+            if row.tag_key is not None:
+                found.append(Tag(row.tag_key, row.tag_value))
+        return [_device(row, tuple(tags[row.id])) for row in order]
 
     def _with_tags(self, rows: Sequence[sa.Row[Any]]) -> list[MfaDevice]:
         if not rows:
@@ -74,26 +112,7 @@ class SqlDeviceRepository:
         tags: dict[str, list[Tag]] = {}
         for tag in tag_rows:
             tags.setdefault(tag.device_id, []).append(Tag(tag.key, tag.value))
-        return [
-            MfaDevice(
-                id=r.id,
-                account_id=r.account_id,
-                path=r.path,
-                name=r.name,
-                serial=r.serial,
-                seed=Sealed(r.seed_key_id, r.seed_blob),
-                created_at=r.created_at,
-                created_by=r.created_by,
-                user_id=r.user_id,
-                enabled_at=r.enabled_at,
-                last_used_step=r.last_used_step,
-                drift=r.drift,
-                failures=r.failures,
-                next_attempt_at=r.next_attempt_at,
-                tags=tuple(tags.get(r.id, ())),
-            )
-            for r in rows
-        ]
+        return [_device(r, tuple(tags.get(r.id, ()))) for r in rows]
 
     def add(self, device: MfaDevice) -> None:
         self._c.execute(
@@ -116,14 +135,14 @@ class SqlDeviceRepository:
         return found[0] if found else None
 
     def by_serial(self, account_id: str, serial: str) -> MfaDevice | None:
-        found = self._with_tags(self._c.execute(_BY_SERIAL, {"account_id": account_id, "serial": serial}).all())
+        found = self._joined(self._c.execute(_BY_SERIAL, {"account_id": account_id, "serial": serial}).all())
         return found[0] if found else None
 
     def for_user(self, user_id: str) -> list[MfaDevice]:
-        return self._devices(d.user_id == user_id)
+        return self._joined(self._c.execute(_FOR_USER, {"user_id": user_id}).all())
 
     def count_for_user(self, user_id: str) -> int:
-        return int(self._c.execute(sa.select(sa.func.count()).where(d.user_id == user_id)).scalar_one())
+        return int(self._c.execute(_COUNT_FOR_USER, {"user_id": user_id}).scalar_one())
 
     @staticmethod
     def _assignment(account_id: str, assigned: bool | None) -> sa.ColumnElement[bool]:

@@ -7,7 +7,6 @@ import os
 import threading
 import time
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,25 +23,46 @@ class WriterLock:
     instead: a thread lock within the process, and flock(2) on a lock file beside the database across the
     processes of one host (SQLite serves one machine). The lock is re-entrant within a thread, as SQLite's own
     lock never was: a nested write unit of work still waits for the outer one to commit, in SQLite.
+
+    Waiting is bounded as SQLite's busy timeout bounds it: after `timeout` seconds a writer goes on without this
+    lock, and SQLite's own lock (busy_timeout, 30 s) decides, with its "database is locked" error if it must.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, timeout: float = 30.0) -> None:
         self._path = path
+        self._timeout = timeout
         self._thread_lock = threading.RLock()
         self._depth = 0
         self._fd: int | None = None
 
-    def acquire(self) -> None:
-        self._thread_lock.acquire()
+    def acquire(self) -> bool:
+        """True when this thread now holds the lock (release() it); False when the wait timed out."""
+        if not self._thread_lock.acquire(timeout=self._timeout):
+            return False
         try:
-            if self._depth == 0:
-                if self._fd is None:
-                    self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
-                fcntl.flock(self._fd, fcntl.LOCK_EX)
+            if self._depth == 0 and not self._lock_file():
+                self._thread_lock.release()
+                return False
             self._depth += 1
+            return True
         except BaseException:
             self._thread_lock.release()
             raise
+
+    def _lock_file(self) -> bool:
+        if self._fd is None:
+            self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+        deadline = time.monotonic() + self._timeout
+        pause = 0.0005
+        while True:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:  # another process is writing: only then is this a (short) poll
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(pause)
+                pause = min(pause * 2, 0.005)
 
     def release(self) -> None:
         try:
@@ -51,15 +71,6 @@ class WriterLock:
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
         finally:
             self._thread_lock.release()
-
-    def __enter__(self) -> WriterLock:
-        self.acquire()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.release()
 
 
 _writer_locks: dict[str, WriterLock] = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -11,11 +12,32 @@ from twostep.identity.models import AccessKey, Account, Tag, User
 from twostep.store.tables import access_keys, accounts, user_tags, users
 
 # Built once (see device_repository): every API call resolves its access key and user with these.
-_USER_BY_ID = sa.select(users).where(users.c.id == sa.bindparam("user_id"))
+# A user and its tags come in one query (a row per tag, or one row with NULL tag columns).
+_USER_WITH_TAGS = sa.select(users, user_tags.c.key.label("tag_key"), user_tags.c.value.label("tag_value")).outerjoin(
+    user_tags, user_tags.c.user_id == users.c.id
+)
+_USER_BY_ID = _USER_WITH_TAGS.where(users.c.id == sa.bindparam("user_id")).order_by(user_tags.c.position)
+_USER_BY_NAME = _USER_WITH_TAGS.where(
+    users.c.account_id == sa.bindparam("account_id"), users.c.name_key == sa.bindparam("name_key")
+).order_by(user_tags.c.position)
 _TAGS_OF_USER = (
     sa.select(user_tags.c.key, user_tags.c.value)
     .where(user_tags.c.user_id == sa.bindparam("user_id"))
     .order_by(user_tags.c.position)
+)
+_RESERVE_PASSWORD = (
+    users.update()
+    .where(
+        users.c.id == sa.bindparam("b_user_id"),
+        users.c.password_failures < sa.bindparam("b_limit"),
+        users.c.password_next_attempt_at <= sa.bindparam("b_now"),
+    )
+    .values(password_failures=users.c.password_failures + 1)
+)
+_PASSWORD_SUCCEEDED = (
+    users.update()
+    .where(users.c.id == sa.bindparam("b_user_id"))
+    .values(password_failures=0, password_next_attempt_at=0, password_last_used=sa.bindparam("b_now"))
 )
 # Ids per IN (...) list: far below SQLite's 32,766 bound parameters and PostgreSQL's 65,535.
 _IN_CHUNK = 1000
@@ -47,6 +69,13 @@ class SqlUserRepository:
             return None
         tags = self._c.execute(_TAGS_OF_USER, {"user_id": row._mapping["id"]}).all()
         return self._from_row(row, tuple(Tag(k, v) for k, v in tags))
+
+    def _joined(self, rows: Sequence[sa.Row[Any]]) -> User | None:
+        """One user from the rows of _USER_WITH_TAGS (its tags in order), or None."""
+        if not rows:
+            return None
+        tags = tuple(Tag(row.tag_key, row.tag_value) for row in rows if row.tag_key is not None)
+        return self._from_row(rows[0], tags)
 
     def _users(self, rows: Sequence[sa.Row[tuple[object, ...]]]) -> list[User]:
         """Users of many rows with the tags of all of them in one query (not one query per user)."""
@@ -104,7 +133,7 @@ class SqlUserRepository:
         self.set_tags(user.id, user.tags)
 
     def get(self, user_id: str) -> User | None:
-        return self._user(self._c.execute(_USER_BY_ID, {"user_id": user_id}).first())
+        return self._joined(self._c.execute(_USER_BY_ID, {"user_id": user_id}).all())
 
     def by_ids(self, user_ids: Collection[str]) -> dict[str, User]:
         ids = sorted(set(user_ids))
@@ -114,7 +143,7 @@ class SqlUserRepository:
         return {user.id: user for user in self._users(rows)}
 
     def by_name(self, account_id: str, name: str) -> User | None:
-        return self._one(sa.and_(users.c.account_id == account_id, users.c.name_key == name.lower()))
+        return self._joined(self._c.execute(_USER_BY_NAME, {"account_id": account_id, "name_key": name.lower()}).all())
 
     def root_by_email(self, email: str) -> User | None:
         return self._one(sa.and_(users.c.email == email.lower(), users.c.is_root.is_(True)))
@@ -167,15 +196,7 @@ class SqlUserRepository:
         self._c.execute(users.delete().where(users.c.id == user_id))
 
     def reserve_password_attempt(self, user_id: str, now: float, limit: int) -> bool:
-        result = self._c.execute(
-            users.update()
-            .where(
-                users.c.id == user_id,
-                users.c.password_failures < limit,
-                users.c.password_next_attempt_at <= now,
-            )
-            .values(password_failures=users.c.password_failures + 1)
-        )
+        result = self._c.execute(_RESERVE_PASSWORD, {"b_user_id": user_id, "b_limit": limit, "b_now": now})
         return result.rowcount == 1
 
     def password_throttle(self, user_id: str) -> tuple[int, float]:
@@ -188,11 +209,7 @@ class SqlUserRepository:
         self._c.execute(users.update().where(users.c.id == user_id).values(password_next_attempt_at=next_attempt_at))
 
     def password_succeeded(self, user_id: str, now: float) -> None:
-        self._c.execute(
-            users.update()
-            .where(users.c.id == user_id)
-            .values(password_failures=0, password_next_attempt_at=0, password_last_used=now)
-        )
+        self._c.execute(_PASSWORD_SUCCEEDED, {"b_user_id": user_id, "b_now": now})
 
     def reset_password_failures(self, user_id: str) -> None:
         self._c.execute(

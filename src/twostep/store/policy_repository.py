@@ -21,6 +21,15 @@ m = managed_policies.c
 i = user_policies.c
 a = user_policy_attachments.c
 
+# Built once: every authorised API call reads the caller's policies with these.
+_INLINE_FOR = sa.select(user_policies).where(i.user_id == sa.bindparam("user_id")).order_by(i.name)
+_ATTACHED_TO = (
+    sa.select(managed_policies)
+    .join(user_policy_attachments, a.policy_arn == m.arn)
+    .where(a.user_id == sa.bindparam("user_id"))
+    .order_by(m.arn)
+)
+
 
 def _managed(row: sa.RowMapping) -> ManagedPolicy:
     return ManagedPolicy(
@@ -54,7 +63,7 @@ class SqlPolicyRepository:
         return InlinePolicy(row.user_id, row.name, row.document) if row else None
 
     def inline_for(self, user_id: str) -> list[InlinePolicy]:
-        rows = self._c.execute(sa.select(user_policies).where(i.user_id == user_id).order_by(i.name)).all()
+        rows = self._c.execute(_INLINE_FOR, {"user_id": user_id}).all()
         return [InlinePolicy(r.user_id, r.name, r.document) for r in rows]
 
     def delete_inline(self, user_id: str, name: str) -> bool:
@@ -123,13 +132,7 @@ class SqlPolicyRepository:
         return result.rowcount == 1
 
     def attached_to(self, user_id: str) -> list[ManagedPolicy]:
-        query = (
-            sa.select(managed_policies)
-            .join(user_policy_attachments, a.policy_arn == m.arn)
-            .where(a.user_id == user_id)
-            .order_by(m.arn)
-        )
-        return [_managed(r._mapping) for r in self._c.execute(query).all()]
+        return [_managed(r._mapping) for r in self._c.execute(_ATTACHED_TO, {"user_id": user_id}).all()]
 
     def count_attached(self, user_id: str) -> int:
         return int(self._c.execute(sa.select(sa.func.count()).where(a.user_id == user_id)).scalar_one())

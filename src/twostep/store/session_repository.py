@@ -12,6 +12,11 @@ from twostep.store.tables import sessions
 
 s = sessions.c
 
+# Built once: every console sign-in and page view runs these.
+_INSERT = sessions.insert()
+_GET = sa.select(sessions).where(s.id_hash == sa.bindparam("b_id_hash"))
+_DELETE = sessions.delete().where(s.id_hash == sa.bindparam("b_id_hash"))
+
 
 class SqlSessionRepository:
     def __init__(self, connection: sa.Connection) -> None:
@@ -19,22 +24,23 @@ class SqlSessionRepository:
 
     def add(self, session: Session) -> None:
         self._c.execute(
-            sessions.insert().values(
-                id_hash=session.id_hash,
-                user_id=session.user_id,
-                stage=session.stage.value,
-                created_at=session.created_at,
-                last_seen_at=session.last_seen_at,
-                authenticated_at=session.authenticated_at,
-                csrf_token=session.csrf_token,
-                mfa_at=session.mfa_at,
-                mfa_device_id=session.mfa_device_id,
-                data=json.dumps(session.data),
-            )
+            _INSERT,
+            {
+                "id_hash": session.id_hash,
+                "user_id": session.user_id,
+                "stage": session.stage.value,
+                "created_at": session.created_at,
+                "last_seen_at": session.last_seen_at,
+                "authenticated_at": session.authenticated_at,
+                "csrf_token": session.csrf_token,
+                "mfa_at": session.mfa_at,
+                "mfa_device_id": session.mfa_device_id,
+                "data": json.dumps(session.data),
+            },
         )
 
     def get(self, id_hash: str) -> Session | None:
-        row = self._c.execute(sa.select(sessions).where(s.id_hash == id_hash)).first()
+        row = self._c.execute(_GET, {"b_id_hash": id_hash}).first()
         if row is None:
             return None
         return Session(
@@ -57,7 +63,7 @@ class SqlSessionRepository:
         self._c.execute(sessions.update().where(s.id_hash == id_hash).values(data=json.dumps(data)))
 
     def delete(self, id_hash: str) -> None:
-        self._c.execute(sessions.delete().where(s.id_hash == id_hash))
+        self._c.execute(_DELETE, {"b_id_hash": id_hash})
 
     def delete_for_user(self, user_id: str, except_id_hash: str | None = None) -> int:
         query = sessions.delete().where(s.user_id == user_id)

@@ -63,8 +63,8 @@ class SqlUnitOfWork:
             connection.execution_options(isolation_level="AUTOCOMMIT")
         self._connection = connection
         if self._writers is not None:
-            self._writers.acquire()  # queue for SQLite's one writer here rather than in its busy loop
-            self._holds_writers = True
+            # Queue for SQLite's one writer here rather than in its busy loop (see WriterLock).
+            self._holds_writers = self._writers.acquire()
         try:
             self._transaction = connection.begin()
         except BaseException:
