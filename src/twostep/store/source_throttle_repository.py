@@ -14,6 +14,14 @@ _STATE_LOCKED = (
     sa.select(t.next_attempt_at, t.last_failure_at).where(t.source == sa.bindparam("b_source")).with_for_update()
 )
 
+# The row every code check creates if need be, built once per dialect (this runs on every check).
+_ENSURE_ROW = {
+    name: dialect.insert(source_throttles)
+    .values(source=sa.bindparam("b_source"), failures=0, next_attempt_at=0.0, last_failure_at=0.0)
+    .on_conflict_do_nothing(index_elements=[t.source])
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+
 
 class SqlSourceThrottleRepository:
     def __init__(self, connection: sa.Connection) -> None:
@@ -28,11 +36,7 @@ class SqlSourceThrottleRepository:
         already holds), and parallel attempts from one address queue up, each seeing the delay the one before
         earned (PostgreSQL; SQLite's write lock is held anyway).
         """
-        self._c.execute(
-            self._insert()
-            .values(source=source, failures=0, next_attempt_at=0.0, last_failure_at=0.0)
-            .on_conflict_do_nothing(index_elements=[t.source])
-        )
+        self._c.execute(_ENSURE_ROW[self._c.dialect.name], {"b_source": source})
         row = self._c.execute(_STATE_LOCKED, {"b_source": source}).one()
         if row.last_failure_at < now - forget_after:
             return 0.0
