@@ -43,11 +43,14 @@ class AwsQueryApi:
         self._handlers = HANDLERS if handlers is None else handlers
         self._credentials = CredentialResolver(services)
         self._models = {name: load_service_model(name) for name in ("iam", "sts")}
-        # How many requests are handled at once. SQLite answers from local files in microseconds and lets one writer
-        # in at a time, so one thread does the API's work (threads waiting for the write lock only fight over the
-        # GIL); PostgreSQL is a network round trip per statement, and a few threads overlap those waits.
-        self._threads = 1 if services.engine.dialect.name == "sqlite" else DATABASE_THREADS
-        self._executor = ThreadPoolExecutor(self._threads, thread_name_prefix="twostep-api")
+        # Where requests are handled. SQLite answers from local files in microseconds and lets one writer in at a
+        # time, so the event loop's own thread does the API's work, one request after the other: handing each to
+        # another thread cost more than the work (a thread hop and GIL hand-offs per request; measured in
+        # docs/performance.md), and threads waiting for the one writer only fought over the GIL. The loop is then
+        # busy for the length of a request (about a millisecond), or of a wait for another process's write.
+        # PostgreSQL is a network round trip per statement: a few threads overlap those waits.
+        sqlite = services.engine.dialect.name == "sqlite"
+        self._executor = None if sqlite else ThreadPoolExecutor(DATABASE_THREADS, thread_name_prefix="twostep-api")
 
     async def respond(self, request: Request) -> Response:
         body = await request.body()
@@ -61,8 +64,11 @@ class AwsQueryApi:
         )
         source_ip = request.client.host if request.client else None
         secure = request.url.scheme == "https"
-        loop = asyncio.get_running_loop()
-        status, payload = await loop.run_in_executor(self._executor, self.handle, http_request, source_ip, secure)
+        if self._executor is None:
+            status, payload = self.handle(http_request, source_ip, secure)
+        else:
+            loop = asyncio.get_running_loop()
+            status, payload = await loop.run_in_executor(self._executor, self.handle, http_request, source_ip, secure)
         return Response(payload, status_code=status, media_type=XML)
 
     def handle(self, request: HttpRequest, source_ip: str | None, secure: bool) -> tuple[int, bytes]:

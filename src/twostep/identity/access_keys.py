@@ -97,12 +97,9 @@ class AccessKeys:
     def resolve_access_key(self, key_id: str) -> ResolvedAccessKey | None:
         """The key, its user and its secret, for checking a SigV4 signature; None for unknown or inactive keys."""
         with self._uow(readonly=True) as uow:
-            found = uow.access_keys.get(key_id)
-            if found is None or found[0].status != "Active":
-                return None
-            key, sealed = found
-            user = uow.users.get(key.user_id)
-        if user is None:
+            found = uow.access_keys.get_with_owner(key_id)
+        if found is None or found[0].status != "Active":
             return None
+        key, sealed, user = found
         secret = self._keyring.open(sealed, access_key_associated_data(key_id)).decode()
         return ResolvedAccessKey(key, user, secret)

@@ -15,27 +15,33 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from twostep.audit.events import GENESIS_HASH, AuditEvent, RecordedEvent, chain_hash
 from twostep.audit.head_signature import ChainHead, HeadSignature, HeadSigner
+from twostep.store.prepared import Prepared
 from twostep.store.tables import audit_events, audit_heads
 
 h = audit_heads.c
 e = audit_events.c
 
 # Built once (see device_repository): every change of state appends an event with these three statements.
-_BUMP = audit_heads.update().where(h.chain == sa.bindparam("b_chain")).values(seq=h.seq + 1).returning(h.seq, h.hash)
-_INSERT_EVENT = audit_events.insert()
+_BUMP = Prepared(
+    audit_heads.update().where(h.chain == sa.bindparam("b_chain")).values(seq=h.seq + 1).returning(h.seq, h.hash)
+)
 _EVENT_COLUMNS = (
     "chain", "seq", "at", "event_name", "account_id", "actor", "source_ip", "mfa_used", "error_code", "details",
     "prev_hash", "hash",
 )  # fmt: skip
-_SET_HEAD = (
+_INSERT_EVENT = Prepared(audit_events.insert().values({c: sa.bindparam(c) for c in _EVENT_COLUMNS}))
+_SET_HEAD_STATEMENT = (
     audit_heads.update()
     .where(h.chain == sa.bindparam("b_chain"))
     .values(hash=sa.bindparam("b_hash"), key_id=sa.bindparam("b_key_id"), mac=sa.bindparam("b_mac"))
 )
+_SET_HEAD = Prepared(_SET_HEAD_STATEMENT)
 # PostgreSQL: the event and the new head in one statement (a data-modifying WITH), one round trip fewer on every
 # audited change; both still happen in the caller's transaction, under the head row's lock.
-_INSERT_AND_SET_HEAD = _SET_HEAD.add_cte(
-    audit_events.insert().values({c: sa.bindparam(f"e_{c}") for c in _EVENT_COLUMNS}).cte("appended")
+_INSERT_AND_SET_HEAD = Prepared(
+    _SET_HEAD_STATEMENT.add_cte(
+        audit_events.insert().values({c: sa.bindparam(f"e_{c}") for c in _EVENT_COLUMNS}).cte("appended")
+    )
 )
 
 
@@ -72,10 +78,10 @@ class SqlAuditLog:
 
     def append(self, event: AuditEvent) -> RecordedEvent:
         chain = event.chain
-        row = self._c.execute(_BUMP, {"b_chain": chain}).first()
+        row = _BUMP.first(self._c, {"b_chain": chain})
         if row is None:
             self._ensure_head(chain)
-            row = self._c.execute(_BUMP, {"b_chain": chain}).one()
+            row = _BUMP.one(self._c, {"b_chain": chain})
         seq, prev_hash = int(row.seq), str(row.hash)
         digest = chain_hash(prev_hash, chain, seq, event)
         row_values = {
@@ -100,10 +106,10 @@ class SqlAuditLog:
             "b_mac": signature.mac if signature else None,
         }
         if self._c.dialect.name == "postgresql":
-            self._c.execute(_INSERT_AND_SET_HEAD, {**head_values, **{f"e_{k}": v for k, v in row_values.items()}})
+            _INSERT_AND_SET_HEAD.rowcount(self._c, {**head_values, **{f"e_{k}": v for k, v in row_values.items()}})
         else:
-            self._c.execute(_INSERT_EVENT, row_values)
-            self._c.execute(_SET_HEAD, head_values)
+            _INSERT_EVENT.rowcount(self._c, row_values)
+            _SET_HEAD.rowcount(self._c, head_values)
         return RecordedEvent(chain, seq, event, prev_hash, digest)
 
     def events(self, chain: str | None = None) -> Iterator[RecordedEvent]:

@@ -17,43 +17,78 @@ from twostep.identity.models import Tag
 from twostep.mfa.models import MfaDevice
 from twostep.mfa.ports import ReservedAttempt
 from twostep.store.engine import byte_ordered
+from twostep.store.prepared import Prepared
 from twostep.store.tables import mfa_device_tags, mfa_devices
 
 d = mfa_devices.c
 t = mfa_device_tags.c
 
-# The statements of the code-checking path, built once: SQLAlchemy then reuses their compiled form without
-# rebuilding the expression and its cache key on every call.
+# The statements of the code-checking path, built once and run as Prepared statements (store/prepared.py).
 # A device and its tags come in one query (a row per tag, or one row with NULL tag columns).
 _WITH_TAGS = sa.select(mfa_devices, t.key.label("tag_key"), t.value.label("tag_value")).outerjoin(
     mfa_device_tags, t.device_id == d.id
 )
-_BY_SERIAL = _WITH_TAGS.where(d.account_id == sa.bindparam("account_id"), d.serial == sa.bindparam("serial")).order_by(
-    d.created_at, d.id, t.position
+_BY_SERIAL = Prepared(
+    _WITH_TAGS.where(d.account_id == sa.bindparam("account_id"), d.serial == sa.bindparam("serial")).order_by(
+        d.created_at, d.id, t.position
+    )
 )
-_FOR_USER = _WITH_TAGS.where(d.user_id == sa.bindparam("user_id")).order_by(d.created_at, d.id, t.position)
+_FOR_USER = Prepared(_WITH_TAGS.where(d.user_id == sa.bindparam("user_id")).order_by(d.created_at, d.id, t.position))
 _IN_CHUNK = 1000
 _COUNT_FOR_USER = sa.select(sa.func.count()).where(d.user_id == sa.bindparam("user_id"))
 _TAGS_OF_ONE = sa.select(mfa_device_tags).where(t.device_id == sa.bindparam("device_id")).order_by(t.position)
 _RESERVE = {
-    bypass: mfa_devices.update()
-    .where(
-        d.id == sa.bindparam("device_id"),
-        d.next_attempt_at <= sa.bindparam("now"),
-        *(() if bypass else (d.failures < sa.bindparam("limit"),)),
+    bypass: Prepared(
+        mfa_devices.update()
+        .where(
+            d.id == sa.bindparam("device_id"),
+            d.next_attempt_at <= sa.bindparam("now"),
+            *(() if bypass else (d.failures < sa.bindparam("limit"),)),
+        )
+        .values(failures=d.failures + 1)
+        .returning(d.failures, d.last_used_step, d.drift, d.seed_key_id, d.seed_blob)
     )
-    .values(failures=d.failures + 1)
-    .returning(d.failures, d.last_used_step, d.drift, d.seed_key_id, d.seed_blob)
     for bypass in (False, True)
 }
-_CONSUME = (
+_CONSUME = Prepared(
     mfa_devices.update()
     .where(d.id == sa.bindparam("device_id"), d.last_used_step < sa.bindparam("step"))
     .values(last_used_step=sa.bindparam("new_step"), drift=sa.bindparam("new_drift"), failures=0, next_attempt_at=0)
 )
 
 
-def _device(r: sa.Row[Any], tags: tuple[Tag, ...]) -> MfaDevice:
+def _page_statement(assigned: bool | None, after: bool, byte_ordered: bool) -> Prepared:
+    """One page of an account's devices in serial order (after a serial, or from the start), with their tags:
+    the page is chosen in a subquery so that its LIMIT counts devices, not device-and-tag rows."""
+
+    def ordered(serial: sa.ColumnElement[str]) -> sa.ColumnElement[str]:
+        # Ordered as Python orders strings (the markers compare serials in Python): byte order.
+        return serial if byte_ordered else serial.collate("C")
+
+    where = [d.account_id == sa.bindparam("account_id")]
+    if assigned is not None:
+        where.append(d.user_id.is_not(None) if assigned else d.user_id.is_(None))
+    if after:
+        where.append(ordered(d.serial) > sa.bindparam("after"))
+    page = (
+        sa.select(mfa_devices).where(*where).order_by(ordered(d.serial)).limit(sa.bindparam("limit")).subquery("page")
+    )
+    return Prepared(
+        sa.select(page, t.key.label("tag_key"), t.value.label("tag_value"))
+        .outerjoin(mfa_device_tags, t.device_id == page.c.id)
+        .order_by(ordered(page.c.serial), t.position)
+    )
+
+
+_PAGES = {
+    (assigned, after, byte_ordered): _page_statement(assigned, after, byte_ordered)
+    for assigned in (None, True, False)
+    for after in (False, True)
+    for byte_ordered in (False, True)
+}
+
+
+def _device(r: Any, tags: tuple[Tag, ...]) -> MfaDevice:
     return MfaDevice(
         id=r.id,
         account_id=r.account_id,
@@ -82,9 +117,9 @@ class SqlDeviceRepository:
         return self._with_tags(rows)
 
     @staticmethod
-    def _joined(rows: Sequence[sa.Row[Any]]) -> list[MfaDevice]:
+    def _joined(rows: Sequence[Any]) -> list[MfaDevice]:
         """Devices from rows of _WITH_TAGS (a device's rows are consecutive, its tags in order)."""
-        order: list[sa.Row[Any]] = []
+        order: list[Any] = []
         tags: dict[str, list[Tag]] = {}
         for row in rows:
             found = tags.get(row.id)
@@ -135,11 +170,11 @@ class SqlDeviceRepository:
         return found[0] if found else None
 
     def by_serial(self, account_id: str, serial: str) -> MfaDevice | None:
-        found = self._joined(self._c.execute(_BY_SERIAL, {"account_id": account_id, "serial": serial}).all())
+        found = self._joined(_BY_SERIAL.all(self._c, {"account_id": account_id, "serial": serial}))
         return found[0] if found else None
 
     def for_user(self, user_id: str) -> list[MfaDevice]:
-        return self._joined(self._c.execute(_FOR_USER, {"user_id": user_id}).all())
+        return self._joined(_FOR_USER.all(self._c, {"user_id": user_id}))
 
     def count_for_user(self, user_id: str) -> int:
         return int(self._c.execute(_COUNT_FOR_USER, {"user_id": user_id}).scalar_one())
@@ -159,12 +194,9 @@ class SqlDeviceRepository:
     def page_in_account(
         self, account_id: str, assigned: bool | None, after_serial: str | None, limit: int
     ) -> list[MfaDevice]:
-        serial = d.serial if byte_ordered(self._c) else d.serial.collate("C")
-        where = self._assignment(account_id, assigned)
-        if after_serial is not None:
-            where = sa.and_(where, serial > after_serial)
-        rows = self._c.execute(sa.select(mfa_devices).where(where).order_by(serial).limit(limit)).all()
-        return self._with_tags(rows)
+        statement = _PAGES[(assigned, after_serial is not None, byte_ordered(self._c))]
+        params = {"account_id": account_id, "limit": limit, "after": after_serial}
+        return self._joined(statement.all(self._c, params))
 
     def count_in_account(self, account_id: str, assigned: bool | None = None) -> int:
         query = sa.select(sa.func.count()).select_from(mfa_devices).where(self._assignment(account_id, assigned))
@@ -201,7 +233,7 @@ class SqlDeviceRepository:
         params: dict[str, object] = {"device_id": device_id, "now": now}
         if not bypass_lock:
             params["limit"] = limit
-        row = self._c.execute(_RESERVE[bypass_lock], params).first()
+        row = _RESERVE[bypass_lock].first(self._c, params)
         if row is None:
             return None
         return ReservedAttempt(
@@ -220,7 +252,7 @@ class SqlDeviceRepository:
 
     def consume(self, device_id: str, step: int, drift: int) -> bool:
         params = {"device_id": device_id, "step": step, "new_step": step, "new_drift": drift}
-        return self._c.execute(_CONSUME, params).rowcount == 1
+        return _CONSUME.rowcount(self._c, params) == 1
 
     def reset_failures(self, device_id: str) -> None:
         self._c.execute(mfa_devices.update().where(d.id == device_id).values(failures=0, next_attempt_at=0))

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from twostep.groups.models import Group
 from twostep.identity.models import User
 from twostep.store.identity_repository import SqlUserRepository
+from twostep.store.prepared import Prepared
 from twostep.store.tables import (
     group_members,
     group_policies,
@@ -53,7 +54,7 @@ def _group_documents() -> sa.Select[str]:
 
 
 # Built once: every authorised API call runs it (building a UNION costs more than running it).
-_GROUP_DOCUMENTS = _group_documents()
+_GROUP_DOCUMENTS = Prepared(_group_documents())
 
 
 class SqlGroupRepository:
@@ -136,4 +137,4 @@ class SqlGroupRepository:
 
     def policy_documents_for_user(self, user_id: str) -> list[str]:
         """One query: the inline documents of the user's groups, then their attached managed policies."""
-        return list(self._c.execute(_GROUP_DOCUMENTS, {"user_id": user_id}).scalars().all())
+        return [row.document for row in _GROUP_DOCUMENTS.all(self._c, {"user_id": user_id})]

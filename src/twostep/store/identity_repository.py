@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from twostep.crypto.keyring import Sealed
 from twostep.identity.models import AccessKey, Account, Tag, User
+from twostep.store.prepared import Prepared, ids_parameter, in_ids
 from twostep.store.tables import access_keys, accounts, user_tags, users
 
 # Built once (see device_repository): every API call resolves its access key and user with these.
@@ -16,16 +17,23 @@ from twostep.store.tables import access_keys, accounts, user_tags, users
 _USER_WITH_TAGS = sa.select(users, user_tags.c.key.label("tag_key"), user_tags.c.value.label("tag_value")).outerjoin(
     user_tags, user_tags.c.user_id == users.c.id
 )
-_USER_BY_ID = _USER_WITH_TAGS.where(users.c.id == sa.bindparam("user_id")).order_by(user_tags.c.position)
-_USER_BY_NAME = _USER_WITH_TAGS.where(
-    users.c.account_id == sa.bindparam("account_id"), users.c.name_key == sa.bindparam("name_key")
-).order_by(user_tags.c.position)
+_USER_BY_ID = Prepared(_USER_WITH_TAGS.where(users.c.id == sa.bindparam("user_id")).order_by(user_tags.c.position))
+_USER_BY_NAME = Prepared(
+    _USER_WITH_TAGS.where(
+        users.c.account_id == sa.bindparam("account_id"), users.c.name_key == sa.bindparam("name_key")
+    ).order_by(user_tags.c.position)
+)
+# Users by id with their tags (rows of one user consecutive, tags in order), whatever the number of ids.
+_USERS_BY_IDS = {
+    dialect: Prepared(_USER_WITH_TAGS.where(condition).order_by(users.c.id, user_tags.c.position))
+    for dialect, condition in in_ids(users.c.id, "ids").items()
+}
 _TAGS_OF_USER = (
     sa.select(user_tags.c.key, user_tags.c.value)
     .where(user_tags.c.user_id == sa.bindparam("user_id"))
     .order_by(user_tags.c.position)
 )
-_RESERVE_PASSWORD = (
+_RESERVE_PASSWORD = Prepared(
     users.update()
     .where(
         users.c.id == sa.bindparam("b_user_id"),
@@ -34,14 +42,29 @@ _RESERVE_PASSWORD = (
     )
     .values(password_failures=users.c.password_failures + 1)
 )
-_PASSWORD_SUCCEEDED = (
+_PASSWORD_SUCCEEDED = Prepared(
     users.update()
     .where(users.c.id == sa.bindparam("b_user_id"))
     .values(password_failures=0, password_next_attempt_at=0, password_last_used=sa.bindparam("b_now"))
 )
 # Ids per IN (...) list: far below SQLite's 32,766 bound parameters and PostgreSQL's 65,535.
 _IN_CHUNK = 1000
-_ACCESS_KEY = sa.select(access_keys).where(access_keys.c.id == sa.bindparam("key_id"))
+_ACCESS_KEY = Prepared(sa.select(access_keys).where(access_keys.c.id == sa.bindparam("key_id")))
+# A key with its user and the user's tags: the user's columns under their own names, the key's prefixed.
+_KEY_PREFIX = "key_"
+_KEY_FIELDS = ("id", "user_id", "account_id", "status", "created_at", "last_used_at", "last_used_service")
+_ACCESS_KEY_WITH_OWNER = Prepared(
+    sa.select(
+        *(c.label(_KEY_PREFIX + c.key) for c in access_keys.c),
+        users,
+        user_tags.c.key.label("tag_key"),
+        user_tags.c.value.label("tag_value"),
+    )
+    .join(users, users.c.id == access_keys.c.user_id)
+    .outerjoin(user_tags, user_tags.c.user_id == users.c.id)
+    .where(access_keys.c.id == sa.bindparam("key_id"))
+    .order_by(user_tags.c.position)
+)
 
 
 class SqlAccountRepository:
@@ -70,7 +93,7 @@ class SqlUserRepository:
         tags = self._c.execute(_TAGS_OF_USER, {"user_id": row._mapping["id"]}).all()
         return self._from_row(row, tuple(Tag(k, v) for k, v in tags))
 
-    def _joined(self, rows: Sequence[sa.Row[Any]]) -> User | None:
+    def _joined(self, rows: Sequence[Any]) -> User | None:
         """One user from the rows of _USER_WITH_TAGS (its tags in order), or None."""
         if not rows:
             return None
@@ -94,20 +117,20 @@ class SqlUserRepository:
         return [self._from_row(row, tuple(tags.get(row._mapping["id"], ()))) for row in rows]
 
     @staticmethod
-    def _from_row(row: sa.Row[tuple[object, ...]], tags: tuple[Tag, ...]) -> User:
-        m = row._mapping
+    def _from_row(row: Any, tags: tuple[Tag, ...]) -> User:
+        """A user from a row of SQLAlchemy's or of a Prepared statement (both read by attribute)."""
         return User(
-            id=m["id"],
-            account_id=m["account_id"],
-            name=m["name"],
-            path=m["path"],
-            is_root=m["is_root"],
-            email=m["email"],
-            password_hash=m["password_hash"],
-            created_at=m["created_at"],
-            password_last_used=m["password_last_used"],
-            password_changed_at=m["password_changed_at"],
-            password_reset_required=m["password_reset_required"],
+            id=row.id,
+            account_id=row.account_id,
+            name=row.name,
+            path=row.path,
+            is_root=row.is_root,
+            email=row.email,
+            password_hash=row.password_hash,
+            created_at=row.created_at,
+            password_last_used=row.password_last_used,
+            password_changed_at=row.password_changed_at,
+            password_reset_required=row.password_reset_required,
             tags=tags,
         )
 
@@ -133,17 +156,25 @@ class SqlUserRepository:
         self.set_tags(user.id, user.tags)
 
     def get(self, user_id: str) -> User | None:
-        return self._joined(self._c.execute(_USER_BY_ID, {"user_id": user_id}).all())
+        return self._joined(_USER_BY_ID.all(self._c, {"user_id": user_id}))
 
     def by_ids(self, user_ids: Collection[str]) -> dict[str, User]:
-        ids = sorted(set(user_ids))
-        rows: list[sa.Row[tuple[object, ...]]] = []
-        for start in range(0, len(ids), _IN_CHUNK):
-            rows += self._c.execute(sa.select(users).where(users.c.id.in_(ids[start : start + _IN_CHUNK]))).all()
-        return {user.id: user for user in self._users(rows)}
+        if not user_ids:
+            return {}
+        statement = _USERS_BY_IDS[self._c.dialect.name]
+        rows = statement.all(self._c, {"ids": ids_parameter(self._c, set(user_ids))})
+        found: dict[str, User] = {}
+        start = 0
+        for end in range(1, len(rows) + 1):  # one user per run of rows with its id
+            if end == len(rows) or rows[end].id != rows[start].id:
+                user = self._joined(rows[start:end])
+                assert user is not None
+                found[user.id] = user
+                start = end
+        return found
 
     def by_name(self, account_id: str, name: str) -> User | None:
-        return self._joined(self._c.execute(_USER_BY_NAME, {"account_id": account_id, "name_key": name.lower()}).all())
+        return self._joined(_USER_BY_NAME.all(self._c, {"account_id": account_id, "name_key": name.lower()}))
 
     def root_by_email(self, email: str) -> User | None:
         return self._one(sa.and_(users.c.email == email.lower(), users.c.is_root.is_(True)))
@@ -196,8 +227,7 @@ class SqlUserRepository:
         self._c.execute(users.delete().where(users.c.id == user_id))
 
     def reserve_password_attempt(self, user_id: str, now: float, limit: int) -> bool:
-        result = self._c.execute(_RESERVE_PASSWORD, {"b_user_id": user_id, "b_limit": limit, "b_now": now})
-        return result.rowcount == 1
+        return _RESERVE_PASSWORD.rowcount(self._c, {"b_user_id": user_id, "b_limit": limit, "b_now": now}) == 1
 
     def password_throttle(self, user_id: str) -> tuple[int, float]:
         row = self._c.execute(
@@ -209,7 +239,7 @@ class SqlUserRepository:
         self._c.execute(users.update().where(users.c.id == user_id).values(password_next_attempt_at=next_attempt_at))
 
     def password_succeeded(self, user_id: str, now: float) -> None:
-        self._c.execute(_PASSWORD_SUCCEEDED, {"b_user_id": user_id, "b_now": now})
+        _PASSWORD_SUCCEEDED.rowcount(self._c, {"b_user_id": user_id, "b_now": now})
 
     def reset_password_failures(self, user_id: str) -> None:
         self._c.execute(
@@ -222,15 +252,10 @@ class SqlAccessKeyRepository:
         self._c = connection
 
     @staticmethod
-    def _key(m: sa.RowMapping) -> AccessKey:
+    def _key(row: Any, prefix: str = "") -> AccessKey:
+        """A key from a row whose key columns are named with `prefix`."""
         return AccessKey(
-            id=m["id"],
-            user_id=m["user_id"],
-            account_id=m["account_id"],
-            status=m["status"],
-            created_at=m["created_at"],
-            last_used_at=m["last_used_at"],
-            last_used_service=m["last_used_service"],
+            **{field: getattr(row, prefix + field) for field in _KEY_FIELDS},
         )
 
     def add(self, key: AccessKey, secret: Sealed) -> None:
@@ -247,17 +272,26 @@ class SqlAccessKeyRepository:
         )
 
     def get(self, key_id: str) -> tuple[AccessKey, Sealed] | None:
-        row = self._c.execute(_ACCESS_KEY, {"key_id": key_id}).first()
+        row = _ACCESS_KEY.first(self._c, {"key_id": key_id})
         if row is None:
             return None
-        m = row._mapping
-        return self._key(m), Sealed(m["secret_key_id"], m["secret_blob"])
+        return self._key(row), Sealed(row.secret_key_id, row.secret_blob)
+
+    def get_with_owner(self, key_id: str) -> tuple[AccessKey, Sealed, User] | None:
+        rows = _ACCESS_KEY_WITH_OWNER.all(self._c, {"key_id": key_id})
+        if not rows:
+            return None
+        first = rows[0]
+        key = self._key(first, _KEY_PREFIX)
+        tags = tuple(Tag(row.tag_key, row.tag_value) for row in rows if row.tag_key is not None)
+        user = SqlUserRepository._from_row(first, tags)
+        return key, Sealed(first.key_secret_key_id, first.key_secret_blob), user
 
     def for_user(self, user_id: str) -> list[AccessKey]:
         rows = self._c.execute(
             sa.select(access_keys).where(access_keys.c.user_id == user_id).order_by(access_keys.c.created_at)
         ).all()
-        return [self._key(r._mapping) for r in rows]
+        return [self._key(r) for r in rows]
 
     def set_status(self, key_id: str, status: str) -> None:
         self._c.execute(access_keys.update().where(access_keys.c.id == key_id).values(status=status))

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from twostep.policy.managed import InlinePolicy, ManagedPolicy
+from twostep.store.prepared import Prepared
 from twostep.store.tables import (
     group_policy_attachments,
     iam_groups,
@@ -22,8 +26,8 @@ i = user_policies.c
 a = user_policy_attachments.c
 
 # Built once: every authorised API call reads the caller's policies with these.
-_INLINE_FOR = sa.select(user_policies).where(i.user_id == sa.bindparam("user_id")).order_by(i.name)
-_ATTACHED_TO = (
+_INLINE_FOR = Prepared(sa.select(user_policies).where(i.user_id == sa.bindparam("user_id")).order_by(i.name))
+_ATTACHED_TO = Prepared(
     sa.select(managed_policies)
     .join(user_policy_attachments, a.policy_arn == m.arn)
     .where(a.user_id == sa.bindparam("user_id"))
@@ -31,7 +35,7 @@ _ATTACHED_TO = (
 )
 
 
-def _managed(row: sa.RowMapping) -> ManagedPolicy:
+def _managed(row: Mapping[Any, Any]) -> ManagedPolicy:
     return ManagedPolicy(
         arn=row["arn"],
         account_id=row["account_id"],
@@ -63,7 +67,7 @@ class SqlPolicyRepository:
         return InlinePolicy(row.user_id, row.name, row.document) if row else None
 
     def inline_for(self, user_id: str) -> list[InlinePolicy]:
-        rows = self._c.execute(_INLINE_FOR, {"user_id": user_id}).all()
+        rows = _INLINE_FOR.all(self._c, {"user_id": user_id})
         return [InlinePolicy(r.user_id, r.name, r.document) for r in rows]
 
     def delete_inline(self, user_id: str, name: str) -> bool:
@@ -132,7 +136,7 @@ class SqlPolicyRepository:
         return result.rowcount == 1
 
     def attached_to(self, user_id: str) -> list[ManagedPolicy]:
-        return [_managed(r._mapping) for r in self._c.execute(_ATTACHED_TO, {"user_id": user_id}).all()]
+        return [_managed(r._asdict()) for r in _ATTACHED_TO.all(self._c, {"user_id": user_id})]
 
     def count_attached(self, user_id: str) -> int:
         return int(self._c.execute(sa.select(sa.func.count()).where(a.user_id == user_id)).scalar_one())

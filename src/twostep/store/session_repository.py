@@ -8,14 +8,15 @@ from typing import Any
 import sqlalchemy as sa
 
 from twostep.signin.models import Session, Stage
+from twostep.store.prepared import Prepared
 from twostep.store.tables import sessions
 
 s = sessions.c
 
 # Built once: every console sign-in and page view runs these.
-_INSERT = sessions.insert()
-_GET = sa.select(sessions).where(s.id_hash == sa.bindparam("b_id_hash"))
-_DELETE = sessions.delete().where(s.id_hash == sa.bindparam("b_id_hash"))
+_INSERT = Prepared(sessions.insert().values({c.key: sa.bindparam(c.key) for c in sessions.c}))
+_GET = Prepared(sa.select(sessions).where(s.id_hash == sa.bindparam("b_id_hash")))
+_DELETE = Prepared(sessions.delete().where(s.id_hash == sa.bindparam("b_id_hash")))
 
 
 class SqlSessionRepository:
@@ -23,8 +24,8 @@ class SqlSessionRepository:
         self._c = connection
 
     def add(self, session: Session) -> None:
-        self._c.execute(
-            _INSERT,
+        _INSERT.rowcount(
+            self._c,
             {
                 "id_hash": session.id_hash,
                 "user_id": session.user_id,
@@ -40,7 +41,7 @@ class SqlSessionRepository:
         )
 
     def get(self, id_hash: str) -> Session | None:
-        row = self._c.execute(_GET, {"b_id_hash": id_hash}).first()
+        row = _GET.first(self._c, {"b_id_hash": id_hash})
         if row is None:
             return None
         return Session(
@@ -63,7 +64,7 @@ class SqlSessionRepository:
         self._c.execute(sessions.update().where(s.id_hash == id_hash).values(data=json.dumps(data)))
 
     def delete(self, id_hash: str) -> None:
-        self._c.execute(_DELETE, {"b_id_hash": id_hash})
+        _DELETE.rowcount(self._c, {"b_id_hash": id_hash})
 
     def delete_for_user(self, user_id: str, except_id_hash: str | None = None) -> int:
         query = sessions.delete().where(s.user_id == user_id)

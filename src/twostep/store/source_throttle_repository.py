@@ -5,20 +5,23 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from twostep.store.prepared import Prepared
 from twostep.store.tables import source_throttles
 
 t = source_throttles.c
 
 # Built once: every code check reads its source's state with it.
-_STATE_LOCKED = (
+_STATE_LOCKED = Prepared(
     sa.select(t.next_attempt_at, t.last_failure_at).where(t.source == sa.bindparam("b_source")).with_for_update()
 )
 
-# The row every code check creates if need be, built once per dialect (this runs on every check).
+# The row a code check creates when its source has none yet, built once per dialect.
 _ENSURE_ROW = {
-    name: dialect.insert(source_throttles)
-    .values(source=sa.bindparam("b_source"), failures=0, next_attempt_at=0.0, last_failure_at=0.0)
-    .on_conflict_do_nothing(index_elements=[t.source])
+    name: Prepared(
+        dialect.insert(source_throttles)
+        .values(source=sa.bindparam("b_source"), failures=0, next_attempt_at=0.0, last_failure_at=0.0)
+        .on_conflict_do_nothing(index_elements=[t.source])
+    )
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
 
@@ -36,8 +39,11 @@ class SqlSourceThrottleRepository:
         already holds), and parallel attempts from one address queue up, each seeing the delay the one before
         earned (PostgreSQL; SQLite's write lock is held anyway).
         """
-        self._c.execute(_ENSURE_ROW[self._c.dialect.name], {"b_source": source})
-        row = self._c.execute(_STATE_LOCKED, {"b_source": source}).one()
+        params = {"b_source": source}
+        row = _STATE_LOCKED.first(self._c, params)
+        if row is None:  # the source's first check: create its row (or find the one a parallel check made), lock it
+            _ENSURE_ROW[self._c.dialect.name].rowcount(self._c, params)
+            row = _STATE_LOCKED.one(self._c, params)
         if row.last_failure_at < now - forget_after:
             return 0.0
         return float(row.next_attempt_at)

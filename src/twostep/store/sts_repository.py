@@ -2,35 +2,37 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
 from twostep.crypto.keyring import Sealed
+from twostep.store.prepared import Prepared
 from twostep.store.tables import temporary_credentials
 from twostep.sts.models import TemporaryCredential
 
 t = temporary_credentials.c
 
 # Built once (see device_repository): GetSessionToken runs these on every call.
-_INSERT = temporary_credentials.insert()
-_GET = sa.select(temporary_credentials).where(t.access_key_id == sa.bindparam("access_key_id"))
-_DELETE_EXPIRED = temporary_credentials.delete().where(t.expires_at < sa.bindparam("before"))
+_INSERT = Prepared(temporary_credentials.insert().values({c.key: sa.bindparam(c.key) for c in temporary_credentials.c}))
+_GET = Prepared(sa.select(temporary_credentials).where(t.access_key_id == sa.bindparam("access_key_id")))
+_DELETE_EXPIRED = Prepared(temporary_credentials.delete().where(t.expires_at < sa.bindparam("before")))
 
 
-def _credential(row: sa.Row[tuple[object, ...]]) -> TemporaryCredential:
-    m = row._mapping
+def _credential(row: Any) -> TemporaryCredential:
     return TemporaryCredential(
-        access_key_id=m["access_key_id"],
-        user_id=m["user_id"],
-        account_id=m["account_id"],
-        token_hash=m["token_hash"],
-        issued_by=m["issued_by"],
-        created_at=m["created_at"],
-        expires_at=m["expires_at"],
-        mfa_authenticated_at=m["mfa_authenticated_at"],
-        mfa_serial=m["mfa_serial"],
-        role_id=m["role_id"],
-        session_name=m["session_name"],
-        session_policy=m["session_policy"],
+        access_key_id=row.access_key_id,
+        user_id=row.user_id,
+        account_id=row.account_id,
+        token_hash=row.token_hash,
+        issued_by=row.issued_by,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        mfa_authenticated_at=row.mfa_authenticated_at,
+        mfa_serial=row.mfa_serial,
+        role_id=row.role_id,
+        session_name=row.session_name,
+        session_policy=row.session_policy,
     )
 
 
@@ -39,8 +41,8 @@ class SqlTemporaryCredentialRepository:
         self._c = connection
 
     def add(self, credential: TemporaryCredential, secret: Sealed) -> None:
-        self._c.execute(
-            _INSERT,
+        _INSERT.rowcount(
+            self._c,
             {
                 "access_key_id": credential.access_key_id,
                 "user_id": credential.user_id,
@@ -60,7 +62,7 @@ class SqlTemporaryCredentialRepository:
         )
 
     def get(self, access_key_id: str) -> tuple[TemporaryCredential, Sealed] | None:
-        row = self._c.execute(_GET, {"access_key_id": access_key_id}).first()
+        row = _GET.first(self._c, {"access_key_id": access_key_id})
         if row is None:
             return None
         return _credential(row), Sealed(row.secret_key_id, row.secret_blob)
@@ -73,4 +75,4 @@ class SqlTemporaryCredentialRepository:
         return int(self._c.execute(temporary_credentials.delete().where(t.user_id == user_id)).rowcount)
 
     def delete_expired(self, before: float) -> int:
-        return int(self._c.execute(_DELETE_EXPIRED, {"before": before}).rowcount)
+        return _DELETE_EXPIRED.rowcount(self._c, {"before": before})

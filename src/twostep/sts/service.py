@@ -61,6 +61,9 @@ from twostep.unit_of_work import UnitOfWork, UnitOfWorkFactory
 SESSION_TOKEN_BYTES = 96
 # Expired credentials are kept a day so that their holders hear ExpiredToken rather than "invalid".
 EXPIRED_RETENTION_SECONDS = 86_400
+# ... and swept at most this often per process, by the call that issues credentials (not by every call: the sweep
+# is a statement, and on PostgreSQL a round trip, that finds nothing nearly every time).
+EXPIRED_SWEEP_SECONDS = 60.0
 
 
 def new_session_token() -> str:
@@ -89,6 +92,12 @@ class StsService:
         self._clock = clock
         self._keyring = keyring
         self._verifier = verifier
+        self._next_sweep_at = 0.0
+
+    def _sweep_expired(self, uow: UnitOfWork, now: float) -> None:
+        if now >= self._next_sweep_at:  # two threads may both sweep once: harmless
+            self._next_sweep_at = now + EXPIRED_SWEEP_SECONDS
+            uow.temporary_credentials.delete_expired(now - EXPIRED_RETENTION_SECONDS)
 
     def get_session_token(
         self,
@@ -128,7 +137,7 @@ class StsService:
                 mfa_authenticated_at=mfa_at,
                 mfa_serial=serial_number if mfa_at is not None else None,
             )
-            uow.temporary_credentials.delete_expired(now - EXPIRED_RETENTION_SECONDS)
+            self._sweep_expired(uow, now)
             uow.temporary_credentials.add(credential, sealed)
             details: dict[str, object] = {"accessKeyId": key_id, "durationSeconds": duration}
             uow.audit.append(self._event(user, now, source_ip, credential.mfa_serial, details=details, mfa=mfa_at))
@@ -299,7 +308,7 @@ class StsService:
                 session_name=session_name,
                 session_policy=session_policy,
             )
-            uow.temporary_credentials.delete_expired(now - EXPIRED_RETENTION_SECONDS)
+            self._sweep_expired(uow, now)
             uow.temporary_credentials.add(credential, sealed)
             details.update(accessKeyId=key_id, durationSeconds=duration)
             serial = serial_number if checked_code else None
