@@ -11,6 +11,8 @@ import botocore.loaders
 import botocore.model
 import botocore.parsers
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from twostep.awsapi.errors import ApiError, iam_error, sts_error
 from twostep.awsapi.model import ServiceModel, load_service_model
@@ -186,6 +188,15 @@ def test_timestamps() -> None:
     assert format_timestamp(datetime(2024, 3, 4, 5, 6, 7)) == "2024-03-04T05:06:07Z"
     assert format_timestamp(0) == "1970-01-01T00:00:00Z"
     assert format_timestamp(1.5) == "1970-01-01T00:00:01.500Z"
+
+
+@given(st.floats(min_value=-2e9, max_value=2.5e11, allow_nan=False))
+def test_timestamps_from_numbers_read_as_datetime_reads_them(value: float) -> None:
+    moment = datetime.fromtimestamp(value, UTC)
+    expected = moment.strftime("%Y-%m-%dT%H:%M:%S") + (
+        f".{moment.microsecond // 1000:03d}" if moment.microsecond else ""
+    )
+    assert format_timestamp(value) == expected + "Z"
 
 
 # What IAM and STS do not use: a flattened list, renamed members and map entries.

@@ -28,6 +28,7 @@ from __future__ import annotations
 import base64
 import math
 import re
+import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -49,16 +50,27 @@ def escape(text: str) -> str:
     return _INVALID_XML.sub("\ufffd", text)
 
 
+_ISO_SECONDS = "{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}"
+
+
 def format_timestamp(value: datetime | float | int) -> str:
     """ISO 8601 in UTC with ``Z``, as IAM (``2024-01-02T03:04:05Z``) and STS
     (``2024-01-02T03:04:05.678Z``) write it."""
     if isinstance(value, datetime):
         moment = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        text, micro = moment.strftime("%Y-%m-%dT%H:%M:%S"), moment.microsecond
     else:
-        moment = datetime.fromtimestamp(value, UTC)
-    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
-    if moment.microsecond:
-        text += f".{moment.microsecond // 1000:03d}"
+        # Whole seconds and microseconds as datetime.fromtimestamp splits them (the fraction rounded half to
+        # even), without building a datetime: a listing writes two of these per entry.
+        fraction, whole = math.modf(value)
+        seconds, micro = int(whole), round(fraction * 1e6)
+        if micro >= 1_000_000:
+            seconds, micro = seconds + 1, micro - 1_000_000
+        elif micro < 0:
+            seconds, micro = seconds - 1, micro + 1_000_000
+        text = _ISO_SECONDS.format(*time.gmtime(seconds)[:6])
+    if micro:
+        text += f".{micro // 1000:03d}"
     return text + "Z"
 
 
