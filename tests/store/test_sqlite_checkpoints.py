@@ -12,6 +12,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from twostep.store.engine import CHECKPOINT_INTERVAL, CHECKPOINT_THREAD, create_engine
+from twostep.store.unit_of_work import SqlUnitOfWorkFactory
 
 
 def rows_in_main_file(database: Path, copy: Path) -> int:
@@ -57,3 +58,24 @@ def test_the_thread_ends_with_its_engine(tmp_path: Path) -> None:
     while checkpoint_threads(database):
         assert time.monotonic() < deadline, "the checkpoint thread outlived its engine"
         time.sleep(CHECKPOINT_INTERVAL / 2)
+
+
+def test_the_log_starts_afresh_under_continuous_writes(tmp_path: Path) -> None:
+    """Writers never pause here; the log still goes back to its start instead of growing with every commit."""
+    database = tmp_path / "busy.db"
+    engine = create_engine(f"sqlite:///{database}")
+    factory = SqlUnitOfWorkFactory(engine)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE t (n INTEGER, pad TEXT)")
+    written = 0
+    deadline = time.monotonic() + 12 * CHECKPOINT_INTERVAL
+    while time.monotonic() < deadline:
+        with factory() as uow:  # the server's way to write: queued on the writer lock
+            uow.connection.exec_driver_sql("INSERT INTO t VALUES (?, ?)", (written, "x" * 3000))
+            uow.commit()
+        written += 1
+    log_bytes = (tmp_path / "busy.db-wal").stat().st_size
+    assert written > 200
+    # Every commit appends at least one 4 KiB page: a log that never started afresh would hold them all.
+    assert log_bytes < written * 4096 / 2, f"{written} commits, log of {log_bytes} bytes"
+    engine.dispose()

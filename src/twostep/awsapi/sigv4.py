@@ -366,8 +366,7 @@ def verify_signature(
     signed = {ascii_lower(name) for name in claim.signed_headers}
     if "host" not in signed:
         raise SigV4Error.incomplete("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.")
-    present = {ascii_lower(name) for name, _ in request.headers}
-    if not signed <= present:
+    if not signed <= request.headers_by_name.keys():
         raise SigV4Error.mismatch()
     key = signing_key(secret_access_key, claim.date, claim.region, claim.service)
     scope = credential_scope(claim.date, claim.region, claim.service)

@@ -12,6 +12,7 @@ import hmac
 import string
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from urllib.parse import quote, unquote_to_bytes
 
 ALGORITHM = "AWS4-HMAC-SHA256"
@@ -38,6 +39,14 @@ class HttpRequest:
     raw_query: str
     headers: Sequence[tuple[str, str]]
     body: bytes
+
+    @cached_property
+    def headers_by_name(self) -> dict[str, list[str]]:
+        """Every header's values (in the order received) under its ASCII-lower-cased name, built once per request."""
+        found: dict[str, list[str]] = {}
+        for key, value in self.headers:
+            found.setdefault(ascii_lower(key), []).append(value)
+        return found
 
     @classmethod
     def from_wire(
@@ -67,7 +76,7 @@ def ascii_lower(name: str) -> str:
 
 def header_values(request: HttpRequest, name: str) -> list[str]:
     """Every value of header `name` (lower-case), in the order received."""
-    return [value for key, value in request.headers if ascii_lower(key) == name]
+    return list(request.headers_by_name.get(name, ()))
 
 
 def wire_bytes(text: str) -> bytes:

@@ -37,6 +37,8 @@ class WriterLock:
         self._thread_lock = threading.RLock()
         self._depth = 0
         self._fd: int | None = None
+        # Set by the background checkpoint: the next writer finishes it after its commit (see CHECKPOINT_INTERVAL).
+        self.checkpoint_due = False
 
     def acquire(self) -> bool:
         """True when this thread now holds the lock (release() it); False when the wait timed out."""
@@ -168,6 +170,7 @@ def _sqlite_engine(url: str) -> sa.Engine:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA wal_autocheckpoint=0")  # see _checkpoint_in_background
+        cursor.execute(f"PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -184,14 +187,20 @@ def _sqlite_engine(url: str) -> sa.Engine:
 # SQLite copies its write-ahead log back into the database file (a checkpoint) every 1,000 pages by default,
 # inside whichever commit crosses that mark: that commit then takes milliseconds, and those commits were the p99
 # of GetSessionToken (docs/performance.md). Connections turn automatic checkpoints off and a thread per engine
-# checkpoints instead, beside the requests: a PASSIVE checkpoint waits for no reader or writer, and sqlite3
-# releases the GIL while it runs. The thread ends once its engine is gone.
+# checkpoints instead, beside the requests (a PASSIVE checkpoint waits for no reader or writer, and sqlite3
+# releases the GIL while it runs). The pages written meanwhile are then copied by the next writer right after its
+# commit, still holding the writer lock (WriterLock.checkpoint_due; a fraction of a millisecond), so that the log
+# is complete in the file and the writer after it starts the log afresh: with writers always a little ahead of
+# the thread, the log would otherwise grow without end.
 CHECKPOINT_INTERVAL = 0.25
 CHECKPOINT_THREAD = "twostep-sqlite-checkpoint"
+# A log that grew larger once (a bulk import) is cut back to this when it starts afresh.
+JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024
 
 
 def _checkpoint_in_background(engine: sa.Engine) -> None:
     engine_ref = weakref.ref(engine)
+    writers = writer_lock(engine)
 
     def run() -> None:
         while True:
@@ -201,10 +210,24 @@ def _checkpoint_in_background(engine: sa.Engine) -> None:
                 return
             try:
                 with engine.connect() as connection:
-                    connection.connection.dbapi_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")  # type: ignore[union-attr]
+                    driver: Any = connection.connection.dbapi_connection
+                    driver.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                if writers is not None:
+                    writers.checkpoint_due = True
             except Exception:  # a database being moved or removed (tests, restores): try again next time
                 log.debug("WAL checkpoint failed", exc_info=True)
             del engine
 
     name = f"{CHECKPOINT_THREAD} {engine.url.database}"
     threading.Thread(target=run, name=name, daemon=True).start()
+
+
+def finish_checkpoint(connection: sa.Connection, writers: WriterLock) -> None:
+    """Copy what the background checkpoint left (the pages of the last few commits) while holding the writer lock,
+    so that the log is complete in the database file and the next writer starts it afresh."""
+    writers.checkpoint_due = False
+    try:
+        driver: Any = connection.connection.dbapi_connection
+        driver.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    except Exception:  # the commit stands; the next round tries again
+        log.debug("WAL checkpoint failed", exc_info=True)

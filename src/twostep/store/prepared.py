@@ -90,6 +90,12 @@ class Prepared:
         bound: Any = tuple(values[name] for name in form.positions) if form.positions is not None else values
         driver = connection.connection.dbapi_connection
         try:
+            if connection.dialect.name == "postgresql" and _starts_transaction(driver):
+                # psycopg would send its BEGIN and wait for the answer before sending the statement: in a
+                # pipeline both go in one round trip.
+                with driver.pipeline():  # type: ignore[union-attr]
+                    cursor = driver.execute(form.sql, bound)  # type: ignore[union-attr]
+                return cursor, form
             return driver.execute(form.sql, bound), form  # type: ignore[union-attr]
         except connection.dialect.loaded_dbapi.Error as exc:  # the exceptions Core would raise (IntegrityError...)
             raise sa.exc.DBAPIError.instance(
@@ -143,3 +149,8 @@ def in_ids(column: sa.ColumnElement[str], name: str) -> dict[str, sa.ColumnEleme
 def ids_parameter(connection: sa.Connection, ids: Collection[str]) -> object:
     """The value of an `in_ids` parameter for the connection's dialect."""
     return json.dumps(list(ids)) if connection.dialect.name == "sqlite" else list(ids)
+
+
+def _starts_transaction(driver: Any) -> bool:
+    """Whether psycopg will open a transaction (BEGIN) before this statement."""
+    return not driver.autocommit and driver.info.transaction_status == 0  # psycopg.pq.TransactionStatus.IDLE

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from twostep.audit.head_signature import HeadSigner
 from twostep.store.audit_repository import SqlAuditLog
 from twostep.store.device_repository import SqlDeviceRepository
-from twostep.store.engine import WriterLock, writer_lock
+from twostep.store.engine import WriterLock, finish_checkpoint, writer_lock
 from twostep.store.group_repository import SqlGroupRepository
 from twostep.store.identity_repository import SqlAccessKeyRepository, SqlAccountRepository, SqlUserRepository
 from twostep.store.owned_policy_repository import (
@@ -97,6 +97,8 @@ class SqlUnitOfWork:
         # A unit of work commits once; what follows a commit belongs in a new unit of work.
         try:
             self._transaction.commit()
+            if self._holds_writers and self._writers is not None and self._writers.checkpoint_due:
+                finish_checkpoint(self.connection, self._writers)
         finally:
             self._transaction = None
             self._release_writers()
