@@ -60,7 +60,7 @@ def test_malformed_code_never_matches(mangle: Callable[[str], str]) -> None:
 def test_malformed_dummy_is_not_a_match(monkeypatch: pytest.MonkeyPatch) -> None:
     # Malformed input is compared against expected codes as a string of zeros; a step
     # whose real code is "000000" must still not match a malformed submission.
-    monkeypatch.setattr(totp_module, "_code_at", lambda keyed, step, digits, modulus: b"000000")
+    monkeypatch.setattr(totp_module, "_code_at", lambda secret, step, digest, digits, modulus: b"000000")
     assert matching_steps(KEY, "000000", [1, 2]) == [1, 2]
     for malformed in (" 000000", "00000", "0000000", "００００００", "0000 00", ""):
         assert matching_steps(KEY, malformed, [1, 2]) == []

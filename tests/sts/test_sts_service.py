@@ -10,7 +10,7 @@ from twostep.clock import FrozenClock
 from twostep.identity.models import User
 from twostep.mfa.errors import CodeRejected
 from twostep.sts.errors import InvalidDuration, InvalidSessionToken, MfaCodeInvalid, MfaDeviceInvalid, SessionExpired
-from twostep.sts.service import session_token_hash
+from twostep.sts.terms import session_token_hash
 
 
 @pytest.fixture

@@ -88,7 +88,10 @@ def is_well_formed_code(code: str, digits: int = 6) -> bool:
     explicitly before calling this.
     """
     _check_digits(digits)
-    if not isinstance(code, str):
-        return False
+    return well_formed_for(code, digits)
+
+
+def well_formed_for(code: object, digits: int) -> bool:
+    """is_well_formed_code for a digit count already known to be valid (TotpParameters checks its own)."""
     # isdigit() alone accepts other scripts' digits; among ASCII characters it accepts exactly 0-9.
-    return len(code) == digits and code.isascii() and code.isdigit()
+    return isinstance(code, str) and len(code) == digits and code.isascii() and code.isdigit()

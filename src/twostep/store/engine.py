@@ -173,9 +173,18 @@ def _sqlite_engine(url: str) -> sa.Engine:
         cursor.execute(f"PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT}")
         cursor.close()
 
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        # The flags below describe one use of a pooled connection; the next user sets its own.
+        record.info.pop("twostep_autocommit", None)
+        record.info.pop("twostep_readonly", None)
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
-        # Writers take the write lock up front, so two processes never both read and then fail to upgrade.
+        # Writers take the write lock up front, so two processes never both read and then fail to upgrade;
+        # snapshot readers (audit_reader) a plain BEGIN; read-only units of work none (see SqlUnitOfWork).
+        if connection.info.get("twostep_autocommit", False):
+            return
         readonly = connection.info.get("twostep_readonly", False)
         # Straight to the driver: Core's execution machinery costs more than the BEGIN itself (prepared.py).
         connection.connection.dbapi_connection.execute("BEGIN" if readonly else "BEGIN IMMEDIATE")  # type: ignore[union-attr]

@@ -38,7 +38,7 @@ from twostep.identity.access_keys import access_key_associated_data
 from twostep.mfa.models import seed_associated_data
 from twostep.store.audit_repository import chain_head, recorded_event
 from twostep.store.tables import access_keys, audit_events, audit_heads, mfa_devices, temporary_credentials
-from twostep.sts.service import temporary_secret_associated_data
+from twostep.sts.terms import temporary_secret_associated_data
 
 MAX_SWEEPS = 10  # servers that keep sealing under an old key (not following the key file) would loop forever
 

@@ -9,10 +9,7 @@ Only the session token's SHA-256 is stored, and the secret is sealed under the k
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
-import secrets
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -25,65 +22,39 @@ from twostep.mfa.errors import CodeRejected
 from twostep.mfa.verifier import AttemptContext, CodeVerifier
 from twostep.policy.access import Session, decide, denial_message, request_context
 from twostep.policy.document import PolicyDocument, parse_policy
-from twostep.policy.errors import MalformedPolicyDocument
 from twostep.policy.evaluator import ContextValue
-from twostep.policy.service import counted_size
 from twostep.roles import trust
 from twostep.roles.models import AssumedRoleUser, Role
 from twostep.sts.errors import (
     AssumeRoleDenied,
-    InvalidDuration,
-    InvalidSessionPolicy,
     InvalidSessionToken,
     MfaCodeInvalid,
     MfaDeviceInvalid,
-    RoleDurationTooLong,
     SessionExpired,
-    SessionPolicyTooLarge,
 )
 from twostep.sts.models import (
-    DEFAULT_ROLE_SESSION_SECONDS,
-    DEFAULT_SESSION_SECONDS,
     ISSUED_BY_ASSUME_ROLE,
     ISSUED_BY_GET_SESSION_TOKEN,
-    MAX_CHAINED_SESSION_SECONDS,
-    MAX_ROOT_SESSION_SECONDS,
-    MAX_SESSION_SECONDS,
-    MIN_SESSION_SECONDS,
-    SESSION_POLICY_CHARS,
     AssumedRoleCredentials,
     IssuedCredentials,
     ResolvedSession,
     TemporaryCredential,
 )
+from twostep.sts.terms import (
+    check_session_policy,
+    new_session_token,
+    role_session_duration,
+    session_duration,
+    session_token_hash,
+    temporary_secret_associated_data,
+)
 from twostep.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
-SESSION_TOKEN_BYTES = 96
 # Expired credentials are kept a day so that their holders hear ExpiredToken rather than "invalid".
 EXPIRED_RETENTION_SECONDS = 86_400
 # ... and swept at most this often per process, by the call that issues credentials (not by every call: the sweep
 # is a statement, and on PostgreSQL a round trip, that finds nothing nearly every time).
 EXPIRED_SWEEP_SECONDS = 60.0
-
-
-def new_session_token() -> str:
-    return base64.b64encode(secrets.token_bytes(SESSION_TOKEN_BYTES)).decode("ascii")
-
-
-def session_token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def temporary_secret_associated_data(access_key_id: str) -> bytes:
-    return f"twostep/temporary-credential/{access_key_id}".encode()
-
-
-def session_duration(user: User, requested: int | None) -> int:
-    """The lifetime GetSessionToken grants: the request (or 12 h) within 900..129600 s, at most 1 h for root."""
-    seconds = DEFAULT_SESSION_SECONDS if requested is None else requested
-    if not MIN_SESSION_SECONDS <= seconds <= MAX_SESSION_SECONDS:
-        raise InvalidDuration(seconds, MIN_SESSION_SECONDS, MAX_SESSION_SECONDS)
-    return min(seconds, MAX_ROOT_SESSION_SECONDS) if user.is_root else seconds
 
 
 class StsService:
@@ -230,7 +201,7 @@ class StsService:
         """
         if (serial_number is None) != (token_code is None):
             raise MfaDeviceInvalid()
-        packed = self._check_session_policy(session_policy)
+        packed = check_session_policy(session_policy)
         chained = isinstance(caller, AssumedRoleUser)
         source_user_id = caller.source_user_id if isinstance(caller, AssumedRoleUser) else caller.id
         key_id = aws_ids.new_access_key_id(temporary=True)
@@ -281,19 +252,7 @@ class StsService:
                 )
                 uow.commit()  # the refusal is audited, and a code checked on the way stays spent
                 raise AssumeRoleDenied(verdict.message or trust.trust_denial(caller, role_arn))
-            limit = MAX_CHAINED_SESSION_SECONDS if chained else role.max_session_duration
-            duration = DEFAULT_ROLE_SESSION_SECONDS if duration_seconds is None else duration_seconds
-            if duration < MIN_SESSION_SECONDS:
-                raise InvalidDuration(duration, MIN_SESSION_SECONDS, limit)
-            if duration > limit:
-                if chained:
-                    raise RoleDurationTooLong(
-                        "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role "
-                        "chaining."
-                    )
-                raise RoleDurationTooLong(
-                    "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
-                )
+            duration = role_session_duration(role, duration_seconds, chained=chained)
             credential = TemporaryCredential(
                 access_key_id=key_id,
                 user_id=source_user_id,
@@ -327,23 +286,6 @@ class StsService:
             return None
         role = uow.roles.by_name(account_id, arn.rsplit("/", 1)[-1])
         return role if role is not None and role.arn == arn else None
-
-    @staticmethod
-    def _check_session_policy(document: str | None) -> int | None:
-        """The session policy's share of its quota in percent (AWS's PackedPolicySize), if there is one."""
-        if document is None:
-            return None
-        size = counted_size(document)
-        if size > SESSION_POLICY_CHARS:
-            raise SessionPolicyTooLarge(
-                f"Packed policy consumes {size * 100 // SESSION_POLICY_CHARS}% of allotted space, please use "
-                "smaller policy."
-            )
-        try:
-            parse_policy(document, max_size=None)
-        except MalformedPolicyDocument as exc:
-            raise InvalidSessionPolicy(exc.message) from None
-        return max(1, size * 100 // SESSION_POLICY_CHARS)
 
     @staticmethod
     def _event(
