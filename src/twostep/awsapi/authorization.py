@@ -31,7 +31,7 @@ def _directory(context: CallContext) -> Directory:
 
     def find_user(name: str) -> User | None:
         try:
-            return services.identity.user(account_id, name)
+            return context.user_named(name)
         except NoSuchUser:
             return None
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from twostep.bootstrap import Services
@@ -44,6 +44,16 @@ class CallContext:
     source_ip: str | None
     secure_transport: bool
     now: float
+    # Users this request has looked up by name (the authorization check names its resource with one, and the
+    # handler then acts on the same user): one read per user and request.
+    users_by_name: dict[str, User] = field(default_factory=dict, compare=False, repr=False)
+
+    def user_named(self, name: str) -> User:
+        """The user `name` in the caller's account (NoSuchUser otherwise), read once per request."""
+        user = self.users_by_name.get(name)
+        if user is None:
+            user = self.users_by_name[name] = self.services.identity.user(self.caller.account_id, name)
+        return user
 
 
 Handler = Callable[[CallContext, dict[str, Any]], dict[str, Any] | None]

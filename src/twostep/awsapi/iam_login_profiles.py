@@ -40,7 +40,7 @@ def create_login_profile(context: CallContext, params: dict[str, Any]) -> dict[s
 
 def get_login_profile(context: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     name = target_name(context, params)
-    user = context.services.identity.user(context.caller.account_id, name)
+    user = context.user_named(name)
     if not user.has_login_profile:
         raise NoLoginProfile(user.name)
     return _profile(user.name, user.password_changed_at or user.created_at, user.password_reset_required)

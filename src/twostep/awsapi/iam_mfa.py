@@ -45,7 +45,7 @@ def create_virtual_mfa_device(context: CallContext, params: dict[str, Any]) -> d
 
 
 def enable_mfa_device(context: CallContext, params: dict[str, Any]) -> None:
-    user = context.services.identity.user(context.caller.account_id, params["UserName"])
+    user = context.user_named(params["UserName"])
     context.services.mfa.enable(
         user,
         params["SerialNumber"],
@@ -57,7 +57,7 @@ def enable_mfa_device(context: CallContext, params: dict[str, Any]) -> None:
 
 
 def resync_mfa_device(context: CallContext, params: dict[str, Any]) -> None:
-    user = context.services.identity.user(context.caller.account_id, params["UserName"])
+    user = context.user_named(params["UserName"])
     context.services.mfa.resync(
         user,
         params["SerialNumber"],

@@ -17,7 +17,7 @@ def named_user(context: CallContext, params: dict[str, Any], member: str = "User
     name = params.get(member)
     if name is None:
         return caller_as_user(context)
-    return context.services.identity.user(context.caller.account_id, name)
+    return context.user_named(name)
 
 
 def caller_as_user(context: CallContext) -> User:

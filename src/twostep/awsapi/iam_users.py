@@ -50,7 +50,7 @@ def untag_user(context: CallContext, params: dict[str, Any]) -> None:
 
 
 def list_user_tags(context: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    user = context.services.identity.user(context.caller.account_id, params["UserName"])
+    user = context.user_named(params["UserName"])
     page = paginate(user.tags, lambda tag: tag.key.lower(), params)
     return {"Tags": tags_out(page.items), **page.fields}
 
