@@ -19,6 +19,7 @@ from twostep.mfa.ports import ReservedAttempt
 from twostep.store.engine import byte_ordered
 from twostep.store.prepared import Prepared
 from twostep.store.tables import mfa_device_tags, mfa_devices
+from twostep.store.tag_rows import tags_by_owner
 
 d = mfa_devices.c
 t = mfa_device_tags.c
@@ -34,9 +35,7 @@ _BY_SERIAL = Prepared(
     )
 )
 _FOR_USER = Prepared(_WITH_TAGS.where(d.user_id == sa.bindparam("user_id")).order_by(d.created_at, d.id, t.position))
-_IN_CHUNK = 1000
 _COUNT_FOR_USER = sa.select(sa.func.count()).where(d.user_id == sa.bindparam("user_id"))
-_TAGS_OF_ONE = sa.select(mfa_device_tags).where(t.device_id == sa.bindparam("device_id")).order_by(t.position)
 _RESERVE = {
     bypass: Prepared(
         mfa_devices.update()
@@ -131,23 +130,8 @@ class SqlDeviceRepository:
         return [_device(row, tuple(tags[row.id])) for row in order]
 
     def _with_tags(self, rows: Sequence[sa.Row[Any]]) -> list[MfaDevice]:
-        if not rows:
-            return []
-        if len(rows) == 1:
-            tag_rows = self._c.execute(_TAGS_OF_ONE, {"device_id": rows[0].id}).all()
-        else:
-            ids = [r.id for r in rows]
-            tag_rows = []
-            for start in range(0, len(ids), _IN_CHUNK):  # bounded IN lists, however many devices
-                tag_rows += self._c.execute(
-                    sa.select(mfa_device_tags)
-                    .where(t.device_id.in_(ids[start : start + _IN_CHUNK]))
-                    .order_by(t.device_id, t.position)
-                ).all()
-        tags: dict[str, list[Tag]] = {}
-        for tag in tag_rows:
-            tags.setdefault(tag.device_id, []).append(Tag(tag.key, tag.value))
-        return [_device(r, tuple(tags.get(r.id, ()))) for r in rows]
+        tags = tags_by_owner(self._c, t.device_id, [r.id for r in rows])
+        return [_device(r, tags.get(r.id, ())) for r in rows]
 
     def add(self, device: MfaDevice) -> None:
         self._c.execute(

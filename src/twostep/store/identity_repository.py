@@ -11,6 +11,7 @@ from twostep.crypto.keyring import Sealed
 from twostep.identity.models import AccessKey, Account, Tag, User
 from twostep.store.prepared import Prepared, ids_parameter, in_ids
 from twostep.store.tables import access_keys, accounts, user_tags, users
+from twostep.store.tag_rows import tags_by_owner
 
 # Built once (see device_repository): every API call resolves its access key and user with these.
 # A user and its tags come in one query (a row per tag, or one row with NULL tag columns).
@@ -23,16 +24,10 @@ _USER_BY_NAME = Prepared(
         users.c.account_id == sa.bindparam("account_id"), users.c.name_key == sa.bindparam("name_key")
     ).order_by(user_tags.c.position)
 )
-# Users by id with their tags (rows of one user consecutive, tags in order), whatever the number of ids.
+# Users by id, whatever the number of ids (their tags: tag_rows.tags_by_owner).
 _USERS_BY_IDS = {
-    dialect: Prepared(_USER_WITH_TAGS.where(condition).order_by(users.c.id, user_tags.c.position))
-    for dialect, condition in in_ids(users.c.id, "ids").items()
+    dialect: Prepared(sa.select(users).where(condition)) for dialect, condition in in_ids(users.c.id, "ids").items()
 }
-_TAGS_OF_USER = (
-    sa.select(user_tags.c.key, user_tags.c.value)
-    .where(user_tags.c.user_id == sa.bindparam("user_id"))
-    .order_by(user_tags.c.position)
-)
 _RESERVE_PASSWORD = Prepared(
     users.update()
     .where(
@@ -47,8 +42,6 @@ _PASSWORD_SUCCEEDED = Prepared(
     .where(users.c.id == sa.bindparam("b_user_id"))
     .values(password_failures=0, password_next_attempt_at=0, password_last_used=sa.bindparam("b_now"))
 )
-# Ids per IN (...) list: far below SQLite's 32,766 bound parameters and PostgreSQL's 65,535.
-_IN_CHUNK = 1000
 _ACCESS_KEY = Prepared(sa.select(access_keys).where(access_keys.c.id == sa.bindparam("key_id")))
 # A key with its user and the user's tags: the user's columns under their own names, the key's prefixed.
 _KEY_PREFIX = "key_"
@@ -90,8 +83,7 @@ class SqlUserRepository:
     def _user(self, row: sa.Row[tuple[object, ...]] | None) -> User | None:
         if row is None:
             return None
-        tags = self._c.execute(_TAGS_OF_USER, {"user_id": row._mapping["id"]}).all()
-        return self._from_row(row, tuple(Tag(k, v) for k, v in tags))
+        return self._users([row])[0]
 
     def _joined(self, rows: Sequence[Any]) -> User | None:
         """One user from the rows of _USER_WITH_TAGS (its tags in order), or None."""
@@ -100,21 +92,12 @@ class SqlUserRepository:
         tags = tuple(Tag(row.tag_key, row.tag_value) for row in rows if row.tag_key is not None)
         return self._from_row(rows[0], tags)
 
-    def _users(self, rows: Sequence[sa.Row[tuple[object, ...]]]) -> list[User]:
+    def _users(self, rows: Sequence[Any]) -> list[User]:
         """Users of many rows with the tags of all of them in one query (not one query per user)."""
         if not rows:
             return []
-        ids = [row._mapping["id"] for row in rows]
-        tags: dict[str, list[Tag]] = {}
-        for start in range(0, len(ids), _IN_CHUNK):
-            found = self._c.execute(
-                sa.select(user_tags.c.user_id, user_tags.c.key, user_tags.c.value)
-                .where(user_tags.c.user_id.in_(ids[start : start + _IN_CHUNK]))
-                .order_by(user_tags.c.user_id, user_tags.c.position)
-            )
-            for user_id, key, value in found:
-                tags.setdefault(user_id, []).append(Tag(key, value))
-        return [self._from_row(row, tuple(tags.get(row._mapping["id"], ()))) for row in rows]
+        tags = tags_by_owner(self._c, user_tags.c.user_id, [row.id for row in rows])
+        return [self._from_row(row, tags.get(row.id, ())) for row in rows]
 
     @staticmethod
     def _from_row(row: Any, tags: tuple[Tag, ...]) -> User:
@@ -163,15 +146,7 @@ class SqlUserRepository:
             return {}
         statement = _USERS_BY_IDS[self._c.dialect.name]
         rows = statement.all(self._c, {"ids": ids_parameter(self._c, set(user_ids))})
-        found: dict[str, User] = {}
-        start = 0
-        for end in range(1, len(rows) + 1):  # one user per run of rows with its id
-            if end == len(rows) or rows[end].id != rows[start].id:
-                user = self._joined(rows[start:end])
-                assert user is not None
-                found[user.id] = user
-                start = end
-        return found
+        return {user.id: user for user in self._users(rows)}
 
     def by_name(self, account_id: str, name: str) -> User | None:
         return self._joined(_USER_BY_NAME.all(self._c, {"account_id": account_id, "name_key": name.lower()}))

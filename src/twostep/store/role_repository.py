@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from twostep.identity.models import Tag
 from twostep.roles.models import Role
 from twostep.store.tables import role_policies, role_policy_attachments, role_tags, roles, temporary_credentials
+from twostep.store.tag_rows import tags_by_owner
 
 r = roles.c
 
@@ -16,16 +17,7 @@ class SqlRoleRepository:
         self._c = connection
 
     def _roles(self, rows: list[sa.Row[tuple[object, ...]]]) -> list[Role]:
-        ids = [row._mapping["id"] for row in rows]
-        tags: dict[str, list[Tag]] = {}
-        if ids:
-            query = (
-                sa.select(role_tags.c.role_id, role_tags.c.key, role_tags.c.value)
-                .where(role_tags.c.role_id.in_(ids))
-                .order_by(role_tags.c.role_id, role_tags.c.position)
-            )
-            for role_id, key, value in self._c.execute(query).all():
-                tags.setdefault(role_id, []).append(Tag(key, value))
+        tags = tags_by_owner(self._c, role_tags.c.role_id, [row.id for row in rows])
         found = []
         for row in rows:
             m = row._mapping
@@ -39,7 +31,7 @@ class SqlRoleRepository:
                     created_at=m["created_at"],
                     description=m["description"],
                     max_session_duration=m["max_session_duration"],
-                    tags=tuple(tags.get(m["id"], ())),
+                    tags=tags.get(m["id"], ()),
                 )
             )
         return found
