@@ -21,9 +21,13 @@ serve: install
 
 # The whole suite once per engine: SQLite (the embedded default), then PostgreSQL on 127.0.0.1:5432.
 # Tests marked `postgres` need PostgreSQL itself (several servers on one database) and run in the second pass.
+# The PostgreSQL pass runs even when the SQLite pass failed; the target fails at the end if either did.
 test: install
-	TWOSTEP_TEST_DATABASE=sqlite $(PY) -m pytest $(PYTEST_ARGS) -m "not postgres"
-	TWOSTEP_TEST_DATABASE=postgresql $(PY) -m pytest $(PYTEST_ARGS)
+	@sqlite=0; postgresql=0; \
+	TWOSTEP_TEST_DATABASE=sqlite $(PY) -m pytest $(PYTEST_ARGS) -m "not postgres" || sqlite=$$?; \
+	TWOSTEP_TEST_DATABASE=postgresql $(PY) -m pytest $(PYTEST_ARGS) || postgresql=$$?; \
+	echo "make test: SQLite pass exit $$sqlite, PostgreSQL pass exit $$postgresql"; \
+	test $$sqlite -eq 0 && test $$postgresql -eq 0
 
 lint: install
 	$(VENV)/bin/ruff check src tests bench

@@ -201,7 +201,7 @@ def paging_p50(iam: Iam, size: int, repeats: int) -> tuple[float, float]:
         raise RuntimeError(f"ListVirtualMFADevices: {status} {body[:300]!r}")
     # A marker deep in the list: page through to about the middle only for small lists; for large ones, use the
     # marker twostep itself would have handed out after the middle device (the serial carried in a v2 marker).
-    from twostep.awsapi.paging import encode_marker
+    from twostep.awsapi.protocol.paging import encode_marker
 
     middle = Population.name(size // 2)
     marker = encode_marker(size // 2, f"arn:aws:iam::{iam_account(body)}:mfa/{middle}-phone")

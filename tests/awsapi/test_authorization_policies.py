@@ -15,7 +15,7 @@ import pytest
 
 from twostep.awsapi.context import CallContext, Caller
 from twostep.awsapi.credentials import CredentialResolver
-from twostep.awsapi.errors import ApiError
+from twostep.awsapi.protocol.errors import ApiError
 from twostep.bootstrap import Services
 from twostep.clock import FrozenClock
 from twostep.identity.models import User

@@ -8,9 +8,9 @@ import pytest
 
 from twostep.awsapi.context import CallContext
 from twostep.awsapi.domain_errors import ERROR_CODES, to_api_error, translating
-from twostep.awsapi.errors import ApiError
-from twostep.awsapi.iam_operations import IAM_HANDLERS
-from twostep.awsapi.model import load_service_model
+from twostep.awsapi.iam.operations import IAM_HANDLERS
+from twostep.awsapi.protocol.errors import ApiError
+from twostep.awsapi.protocol.model import load_service_model
 from twostep.identity import errors as identity
 from twostep.mfa import errors as mfa
 from twostep.policy import service_errors as policies

@@ -12,7 +12,7 @@ import pytest
 
 from tests.awsapi.iam_support import iam_client, module_server, signed_post
 from tests.server_harness import RunningServer
-from twostep.awsapi.iam_operations import IAM_HANDLERS
+from twostep.awsapi.iam.operations import IAM_HANDLERS
 
 
 @pytest.fixture(scope="module")

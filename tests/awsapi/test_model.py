@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from twostep.awsapi.errors import ApiError, error_status, iam_error, invalid_action, sts_error
-from twostep.awsapi.model import ServiceModel, load_service_model
+from twostep.awsapi.protocol.errors import ApiError, error_status, iam_error, invalid_action, sts_error
+from twostep.awsapi.protocol.model import ServiceModel, load_service_model
 
 
 @pytest.fixture(scope="module")

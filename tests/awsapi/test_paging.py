@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from twostep.awsapi.errors import ApiError
-from twostep.awsapi.paging import DEFAULT_MAX_ITEMS, decode_marker, encode_marker, paginate
+from twostep.awsapi.protocol.errors import ApiError
+from twostep.awsapi.protocol.paging import DEFAULT_MAX_ITEMS, decode_marker, encode_marker, paginate
 
 
 def pages(items: list[str], size: int) -> list[list[str]]:

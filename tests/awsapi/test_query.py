@@ -15,9 +15,9 @@ from botocore.awsrequest import AWSRequest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from twostep.awsapi.errors import ApiError
-from twostep.awsapi.model import ServiceModel, ServiceName, load_service_model
-from twostep.awsapi.query import parse_parameters
+from twostep.awsapi.protocol.errors import ApiError
+from twostep.awsapi.protocol.model import ServiceModel, ServiceName, load_service_model
+from twostep.awsapi.protocol.query import parse_parameters
 
 _BC = {
     name: botocore.model.ServiceModel(botocore.loaders.Loader().load_service_model(name, "service-2"), name)

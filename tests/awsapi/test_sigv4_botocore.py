@@ -29,7 +29,7 @@ from botocore.utils import percent_encode_sequence
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
-from twostep.awsapi.sigv4 import HttpRequest, SigV4Error, parse_claim, verify_signature
+from twostep.awsapi.sigv4.verifier import HttpRequest, SigV4Error, parse_claim, verify_signature
 
 AKID = "AKIAIOSFODNN7EXAMPLE"
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"

@@ -9,8 +9,8 @@ import hmac
 import pytest
 
 from tests.awsapi.test_sigv4_fuzz import NOW, SECRET, VANILLA
-from twostep.awsapi import sigv4
-from twostep.awsapi.sigv4 import SigV4Error, parse_claim, verify_signature
+from twostep.awsapi.sigv4 import verifier as sigv4
+from twostep.awsapi.sigv4.verifier import SigV4Error, parse_claim, verify_signature
 
 RIGHT = "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"
 

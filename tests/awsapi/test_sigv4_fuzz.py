@@ -8,8 +8,8 @@ import dataclasses
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from twostep.awsapi.sigv4 import HttpRequest, SigV4Error, parse_claim, verify_signature
-from twostep.awsapi.sigv4_errors import shown
+from twostep.awsapi.sigv4.errors import shown
+from twostep.awsapi.sigv4.verifier import HttpRequest, SigV4Error, parse_claim, verify_signature
 
 NOW = calendar.timegm((2015, 8, 30, 12, 36, 0))
 SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from twostep.awsapi.sigv4 import (
+from twostep.awsapi.sigv4.canonical import canonical_query_string, canonical_uri, signature
+from twostep.awsapi.sigv4.verifier import (
     HttpRequest,
     SigV4Error,
     canonical_request,
@@ -17,9 +18,8 @@ from twostep.awsapi.sigv4 import (
     string_to_sign,
     verify_signature,
 )
-from twostep.awsapi.sigv4_canonical import canonical_query_string, canonical_uri, signature
 
-SUITE = Path(__file__).resolve().parents[3] / "shared" / "data" / "aws4_testsuite"
+SUITE = Path(__file__).resolve().parent / "data" / "aws4_testsuite"  # AWS's suite, with its LICENSE and NOTICE
 SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 SCOPE = "20150830/us-east-1/service/aws4_request"
 SUITE_TIME = calendar.timegm((2015, 8, 30, 12, 36, 0))

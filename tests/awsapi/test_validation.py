@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from twostep.awsapi.errors import ApiError
-from twostep.awsapi.model import ServiceModel, java_regex, load_service_model
-from twostep.awsapi.validation import validate_parameters
+from twostep.awsapi.protocol.errors import ApiError
+from twostep.awsapi.protocol.model import ServiceModel, java_regex, load_service_model
+from twostep.awsapi.protocol.validation import validate_parameters
 
 IAM = load_service_model("iam")
 STS = load_service_model("sts")

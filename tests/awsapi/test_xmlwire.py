@@ -14,9 +14,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from twostep.awsapi.errors import ApiError, iam_error, sts_error
-from twostep.awsapi.model import ServiceModel, load_service_model
-from twostep.awsapi.xmlwire import format_timestamp, serialize_error, serialize_result
+from twostep.awsapi.protocol.errors import ApiError, iam_error, sts_error
+from twostep.awsapi.protocol.model import ServiceModel, load_service_model
+from twostep.awsapi.protocol.xmlwire import format_timestamp, serialize_error, serialize_result
 
 _BC = {
     name: botocore.model.ServiceModel(botocore.loaders.Loader().load_service_model(name, "service-2"), name)

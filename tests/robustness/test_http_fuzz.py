@@ -30,8 +30,8 @@ from tests.helpers import code_at
 from twostep import bootstrap
 from twostep.audit.head_signature import HeadSigner
 from twostep.audit.verification import verify_chains
-from twostep.awsapi.model import Shape, load_service_model
 from twostep.awsapi.operations import HANDLERS
+from twostep.awsapi.protocol.model import Shape, load_service_model
 from twostep.identity.models import User
 from twostep.signin.models import Session, Stage
 from twostep.signin.service import hash_token

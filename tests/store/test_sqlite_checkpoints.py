@@ -11,7 +11,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from twostep.store.engine import CHECKPOINT_INTERVAL, CHECKPOINT_THREAD, create_engine
+from twostep.store.engine import CHECKPOINT_INTERVAL, CHECKPOINT_THREAD, create_engine, writer_lock
 from twostep.store.unit_of_work import SqlUnitOfWorkFactory
 
 
@@ -61,21 +61,31 @@ def test_the_thread_ends_with_its_engine(tmp_path: Path) -> None:
 
 
 def test_the_log_starts_afresh_under_continuous_writes(tmp_path: Path) -> None:
-    """Writers never pause here; the log still goes back to its start instead of growing with every commit."""
+    """Writers never pause for a checkpoint; the log still goes back to its start instead of growing with every commit.
+
+    Deterministic: a fixed number of commits, with a checkpoint marked due every 40 of them (the thread's part is
+    the test above); nothing depends on how fast the machine is.
+    """
     database = tmp_path / "busy.db"
     engine = create_engine(f"sqlite:///{database}")
+    writers = writer_lock(engine)
+    assert writers is not None
     factory = SqlUnitOfWorkFactory(engine)
     with engine.begin() as connection:
         connection.exec_driver_sql("CREATE TABLE t (n INTEGER, pad TEXT)")
-    written = 0
-    deadline = time.monotonic() + 12 * CHECKPOINT_INTERVAL
-    while time.monotonic() < deadline:
-        with factory() as uow:  # the server's way to write: queued on the writer lock
-            uow.connection.exec_driver_sql("INSERT INTO t VALUES (?, ?)", (written, "x" * 3000))
-            uow.commit()
-        written += 1
+    rounds, per_round = 12, 40
+    for round_ in range(rounds):
+        # What the background thread does after each of its passes, however slow the machine: the next writer
+        # finishes the checkpoint right after its commit, and the writer after that starts the log afresh.
+        writers.checkpoint_due = True
+        for n in range(per_round):
+            with factory() as uow:  # the server's way to write: queued on the writer lock, never pausing
+                uow.connection.exec_driver_sql("INSERT INTO t VALUES (?, ?)", (round_ * per_round + n, "x" * 3000))
+                uow.commit()
     log_bytes = (tmp_path / "busy.db-wal").stat().st_size
-    assert written > 200
-    # Every commit appends at least one 4 KiB page: a log that never started afresh would hold them all.
-    assert log_bytes < written * 4096 / 2, f"{written} commits, log of {log_bytes} bytes"
+    written = rounds * per_round
+    # Every commit appends at least one 4 KiB page: a log that never started afresh would hold all of them; one that
+    # starts afresh after each round's first commit holds about one round's.
+    assert log_bytes < 3 * per_round * 2 * 4096, f"{written} commits, log of {log_bytes} bytes"
+    assert rows_in_main_file(database, tmp_path / "copy.db") <= written
     engine.dispose()

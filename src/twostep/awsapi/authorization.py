@@ -18,7 +18,7 @@ from twostep.awsapi.action_resources import (
     resource_arn,
 )
 from twostep.awsapi.context import CallContext
-from twostep.awsapi.errors import ApiError
+from twostep.awsapi.protocol.errors import ApiError
 from twostep.identity.errors import NoSuchUser
 from twostep.identity.models import User
 from twostep.policy.access import Session, decide, denial_message

@@ -12,8 +12,8 @@ from typing import Any
 
 from twostep.awsapi.authorization import authorize
 from twostep.awsapi.context import CallContext, Caller
-from twostep.awsapi.errors import ApiError
-from twostep.awsapi.sigv4 import SignatureClaim
+from twostep.awsapi.protocol.errors import ApiError
+from twostep.awsapi.sigv4.verifier import SignatureClaim
 from twostep.bootstrap import Services
 from twostep.sts.errors import InvalidSessionToken, SessionCredentialsNotAllowed, SessionExpired
 

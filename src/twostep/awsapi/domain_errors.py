@@ -11,7 +11,7 @@ import functools
 from typing import Any
 
 from twostep.awsapi.context import CallContext, Handler
-from twostep.awsapi.errors import ApiError, iam_error
+from twostep.awsapi.protocol.errors import ApiError, iam_error
 from twostep.groups import errors as groups
 from twostep.identity import errors as identity
 from twostep.mfa import errors as mfa

@@ -19,14 +19,14 @@ from starlette.routing import BaseRoute, Route
 
 from twostep.awsapi.context import CallContext, Caller, Handler
 from twostep.awsapi.credentials import CredentialResolver
-from twostep.awsapi.errors import ApiError, invalid_action, service_error
-from twostep.awsapi.malformed_codes import count_malformed_codes
-from twostep.awsapi.model import ServiceModel, load_service_model
 from twostep.awsapi.operations import HANDLERS
-from twostep.awsapi.query import parse_parameters
-from twostep.awsapi.sigv4 import HttpRequest, SigV4Error, parse_claim, verify_signature
-from twostep.awsapi.validation import validate_parameters
-from twostep.awsapi.xmlwire import serialize_error, serialize_result
+from twostep.awsapi.protocol.errors import ApiError, invalid_action, service_error
+from twostep.awsapi.protocol.malformed_codes import count_malformed_codes
+from twostep.awsapi.protocol.model import ServiceModel, load_service_model
+from twostep.awsapi.protocol.query import parse_parameters
+from twostep.awsapi.protocol.validation import validate_parameters
+from twostep.awsapi.protocol.xmlwire import serialize_error, serialize_result
+from twostep.awsapi.sigv4.verifier import HttpRequest, SigV4Error, parse_claim, verify_signature
 from twostep.bootstrap import Services
 
 log = logging.getLogger("twostep.awsapi")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from twostep.awsapi.context import Handler
-from twostep.awsapi.iam_operations import IAM_HANDLERS
-from twostep.awsapi.sts_operations import STS_HANDLERS
+from twostep.awsapi.iam.operations import IAM_HANDLERS
+from twostep.awsapi.sts.operations import STS_HANDLERS
 
 HANDLERS: dict[tuple[str, str], Handler] = {
     **IAM_HANDLERS,

@@ -1,0 +1,1 @@
+"""The IAM actions: one module per area, each a table of handlers."""

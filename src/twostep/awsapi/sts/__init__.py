@@ -1,0 +1,1 @@
+"""The STS actions on the shared endpoint."""
