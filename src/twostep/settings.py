@@ -25,7 +25,7 @@ class Settings:
     # Mail to account owners (S17): None unless TWOSTEP_SMTP_HOST is set (see notify/smtp.py for the others).
     smtp: SmtpSettings | None = None
     # S13: the console answers a submitted password or code no sooner than this many seconds after it arrived,
-    # so unknown user, wrong password, wrong code and throttled attempts take the same time (console/context.py).
+    # so unknown user, wrong password, wrong code and throttled attempts take the same time (console/endpoints.py).
     signin_answer_floor: float = 0.25
 
     @property

@@ -14,7 +14,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from twostep.console import security
-from twostep.console.context import FieldTooLong, Form, local_path
+from twostep.console.forms import FieldTooLong, Form
 
 
 def request(url: str = "http://127.0.0.1:8000/signin", headers: dict[str, str] | None = None) -> Request:
@@ -123,7 +123,7 @@ def test_session_token_is_read_from_the_cookie_of_the_scheme() -> None:
     ],
 )
 def test_local_path(target: str, expected: str) -> None:
-    assert local_path(target) == expected
+    assert security.local_path(target) == expected
 
 
 def test_form_fields_are_strings_and_bounded() -> None:

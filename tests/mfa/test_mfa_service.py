@@ -189,3 +189,28 @@ def test_audit_records_changes_and_failures(services: Services, clock: FrozenClo
     with services.uow(readonly=True) as uow:
         names = [e.event.event_name for e in uow.audit.events(root.account_id)]
     assert names == ["CreateAccount", "CreateVirtualMFADevice", "EnableMFADevice", "MfaCodeRejected"]
+
+
+def test_start_enrolment_replaces_only_the_users_own_unfinished_device(
+    services: Services, clock: FrozenClock, root: User
+) -> None:
+    first = services.mfa.start_enrolment(root, "phone")
+    clock.advance(60)
+    again = services.mfa.start_enrolment(root, "phone")  # a wizard that never finished: started afresh (S7)
+    assert again.device.serial == first.device.serial
+    assert again.device.id != first.device.id and again.seed != first.seed
+    assert [d.id for d in services.mfa.devices_in_account(root.account_id)] == [again.device.id]
+    with services.uow(readonly=True) as uow:
+        names = [e.event.event_name for e in uow.audit.events(root.account_id)]
+    assert names[-3:] == ["CreateVirtualMFADevice", "DeleteVirtualMFADevice", "CreateVirtualMFADevice"]
+
+    alice = services.identity.create_user(root.account_id, "alice", actor=root)
+    with pytest.raises(DeviceAlreadyExists):  # anyone else's unfinished device keeps its name
+        services.mfa.start_enrolment(alice, "phone")
+    now = clock.now()
+    services.mfa.enable(root, again.device.serial, code_at(again.seed, now - 30), code_at(again.seed, now), actor=root)
+    with pytest.raises(DeviceAlreadyExists):  # and so does an assigned one, the user's own included
+        services.mfa.start_enrolment(root, "phone")
+    assert [d.id for d in services.mfa.devices_in_account(root.account_id)] == [again.device.id]
+    with pytest.raises(InvalidDeviceName):
+        services.mfa.start_enrolment(root, "bad name")

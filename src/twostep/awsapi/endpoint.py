@@ -28,6 +28,7 @@ from twostep.awsapi.protocol.validation import validate_parameters
 from twostep.awsapi.protocol.xmlwire import serialize_error, serialize_result
 from twostep.awsapi.sigv4.verifier import HttpRequest, SigV4Error, parse_claim, verify_signature
 from twostep.bootstrap import Services
+from twostep.client_address import client_address
 
 log = logging.getLogger("twostep.awsapi")
 XML = "text/xml"
@@ -62,7 +63,7 @@ class AwsQueryApi:
             headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.scope["headers"]],
             body=body,
         )
-        source_ip = request.client.host if request.client else None
+        source_ip = client_address(request)
         secure = request.url.scheme == "https"
         if self._executor is None:
             status, payload = self.handle(http_request, source_ip, secure)

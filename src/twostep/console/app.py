@@ -13,10 +13,11 @@ from twostep.console import (
     credentials_pages,
     enrolment_pages,
     language_pages,
+    session_pages,
     signin_pages,
     users_pages,
 )
-from twostep.console.context import Console
+from twostep.console.pages import Console
 from twostep.console.security import SecurityHeadersMiddleware
 
 
@@ -25,6 +26,7 @@ def console_routes(services: Services) -> list[BaseRoute]:
     static = StaticFiles(directory=str(resources.files("twostep.console").joinpath("static")))
     return [
         *signin_pages.routes(console),
+        *session_pages.routes(console),
         *credentials_pages.routes(console),
         *enrolment_pages.routes(console),
         *users_pages.routes(console),

@@ -11,12 +11,14 @@ from dataclasses import replace
 from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
-from twostep.console import security
-from twostep.console.context import Console, Form
+from twostep.client_address import client_address
+from twostep.console import error_messages, security
+from twostep.console.endpoints import route
+from twostep.console.forms import Form, two_codes
 from twostep.console.i18n import N_
-from twostep.identity.models import User
+from twostep.console.pages import Console, Halt, redirect
 from twostep.mfa.errors import (
     CodeRejected,
     DeviceAlreadyExists,
@@ -25,8 +27,7 @@ from twostep.mfa.errors import (
     InvalidDeviceName,
     NoSuchDevice,
 )
-from twostep.mfa.models import MAX_DEVICES_PER_USER, device_serial
-from twostep.mfa.service import NewDevice
+from twostep.mfa.models import MAX_DEVICES_PER_USER
 from twostep.otp import base32_secret, key_uri, qr_svg
 from twostep.signin.models import CurrentSession
 
@@ -45,19 +46,16 @@ COMPATIBLE_APPS = (
     "FreeOTP",
     "Aegis Authenticator",
 )
-NAME_TAKEN = N_("An MFA device with this name already exists in this account. Choose another name.")
 TOO_MANY = N_("You already have 8 MFA devices, the most a user can have. Remove one before you assign another.")
 CHOOSE_TYPE = N_("Choose a device type.")
-CODES_REJECTED = N_(
-    "The MFA codes are not valid. Enter the code your app shows as MFA code 1, "
-    "wait for the next code and enter it as MFA code 2."
-)
-# Messages of the MFA service shown on this page, listed so that they are translated too.
-SERVICE_MESSAGES = (
-    N_("Device names use 1 to 226 letters, digits and + = , . @ _ - characters."),
-    N_("MFA Device is already in use."),
-    N_("Cannot exceed quota for MfaDevicesPerUser: 8"),
-)
+
+
+def routes(console: Console) -> list[BaseRoute]:
+    return [
+        route(console, ASSIGN, get=show_assign, post=submit_assign),
+        route(console, SETUP, get=show_setup, post=submit_setup),
+        route(console, CANCEL, post=cancel),
+    ]
 
 
 def unfinished_device_id(current: CurrentSession) -> str | None:
@@ -75,113 +73,124 @@ def discard_enrolment(console: Console, current: CurrentSession) -> None:
         console.services.signin.update_data(current.session, data)
 
 
-def routes(console: Console) -> list[BaseRoute]:
-    services = console.services
-    mfa = services.mfa
+# -- first step: name and type --------------------------------------------------------------------------------
 
-    def create_device(user: User, name: str) -> NewDevice:
-        try:
-            return mfa.create_virtual_device(user.account_id, name, actor=user)
-        except DeviceAlreadyExists:
-            # The user's own leftover from a wizard that never finished (closed browser, expired session):
-            # discard it and start afresh with a new seed (S7). Anyone else's device keeps its name.
-            try:
-                leftover = mfa.device(user.account_id, device_serial(user.account_id, "/", name))
-            except NoSuchDevice:  # gone meanwhile
-                return mfa.create_virtual_device(user.account_id, name, actor=user)
-            if leftover.assigned or leftover.created_by != user.id:
-                raise
-            mfa.discard_unfinished(user.account_id, leftover.id, user)
-            return mfa.create_virtual_device(user.account_id, name, actor=user)
 
-    def assign(request: Request, form: Form) -> Response:
+def assign_session(console: Console, request: Request) -> tuple[CurrentSession, bool]:
+    """The signed-in session, freshly authenticated (S17), and whether the user already has the most devices."""
+    current = console.signed_in(request)
+    console.require_fresh(request, current, ASSIGN)
+    return current, len(console.services.mfa.devices_of(current.user)) >= MAX_DEVICES_PER_USER
+
+
+def show_assign(console: Console, request: Request) -> Response:
+    current, full = assign_session(console, request)
+    context = {"name": "", "full": full, "device_type": AUTHENTICATOR_APP}
+    warning = console.gettext(request, TOO_MANY) if full else None
+    return console.render(request, "assign_device.html", context, current=current, error=warning)
+
+
+def submit_assign(console: Console, request: Request, form: Form) -> Response:
+    current, full = assign_session(console, request)
+    console.check_session_form(request, form, current)
+    name = form.text("name", strip=True)
+    context = {"name": name, "full": full, "device_type": AUTHENTICATOR_APP}
+    if full:
+        error = console.gettext(request, TOO_MANY)
+    elif form.text("device_type") != AUTHENTICATOR_APP:
+        error = console.gettext(request, CHOOSE_TYPE)
+    else:
+        discard_enrolment(console, current)  # starting again drops the previous unfinished device
         current = console.signed_in(request)
-        console.require_fresh(request, current, ASSIGN)
-        full = len(mfa.devices_of(current.user)) >= MAX_DEVICES_PER_USER
-        context: dict[str, object] = {"name": "", "full": full, "device_type": AUTHENTICATOR_APP}
-        if request.method == "GET":
-            warning = console.gettext(request, TOO_MANY) if full else None
-            return console.render(request, "assign_device.html", context, current=current, error=warning)
-        console.check_session_form(request, form, current)
-        name = form.text("name", strip=True)
-        context["name"] = name
-        error: str | None = None
-        if full:
-            error = TOO_MANY
-        elif form.text("device_type") != AUTHENTICATOR_APP:
-            error = CHOOSE_TYPE
+        try:
+            new = console.services.mfa.start_enrolment(current.user, name)
+        except (InvalidDeviceName, DeviceAlreadyExists) as refused:
+            error = console.error(request, refused)
         else:
-            discard_enrolment(console, current)  # starting again drops the previous unfinished device
-            current = console.signed_in(request)
-            try:
-                new = create_device(current.user, name)
-            except InvalidDeviceName as invalid:
-                error = str(invalid)
-            except DeviceAlreadyExists:
-                error = NAME_TAKEN
-            else:
-                services.signin.update_data(current.session, {**current.session.data, ENROLMENT_KEY: new.device.id})
-                return console.redirect(SETUP)
-        message = console.gettext(request, error)
-        return console.render(request, "assign_device.html", context, current=current, status=400, error=message)
+            data = {**current.session.data, ENROLMENT_KEY: new.device.id}
+            console.services.signin.update_data(current.session, data)
+            return redirect(SETUP)
+    return console.render(request, "assign_device.html", context, current=current, status=400, error=error)
 
-    def setup_page(request: Request, current: CurrentSession, device_id: str, error: str | None = None) -> Response:
-        user = current.user
-        device, seed = mfa.enrolment_seed(user.account_id, device_id, user)
-        uri = key_uri(seed, issuer=services.settings.issuer, label=f"{device.name}@{user.account_id}")
-        title = console.gettext(request, N_("QR code for your authenticator app"))
-        context = {
-            "device": device,
-            "qr": Markup(qr_svg(uri, title=title)),  # noqa: S704 - segno's own SVG, the URI escaped inside it
-            "secret": base32_secret(seed),
-            "apps": COMPATIBLE_APPS,
-        }
-        status = 400 if error else 200
-        return console.render(request, "assign_setup.html", context, current=current, status=status, error=error)
 
-    def setup(request: Request, form: Form) -> Response:
-        current = console.signed_in(request)
-        device_id = unfinished_device_id(current)
-        if device_id is None:
-            return console.redirect("/security-credentials")
-        console.require_fresh(request, current, SETUP)
-        try:
-            if request.method == "GET":
-                return setup_page(request, current, device_id)
-            console.check_session_form(request, form, current)
-            device, _ = mfa.enrolment_seed(current.user.account_id, device_id, current.user)
-            try:
-                mfa.enable(
-                    current.user,
-                    device.serial,
-                    form.text("code1"),
-                    form.text("code2"),
-                    actor=current.user,
-                    source_ip=request.client.host if request.client else None,
-                )
-            except CodeRejected:
-                return setup_page(request, current, device_id, console.gettext(request, CODES_REJECTED))
-            except (DeviceInUse, DeviceLimitExceeded) as refused:
-                return setup_page(request, current, device_id, console.gettext(request, str(refused)))
-        except NoSuchDevice:  # discarded or assigned meanwhile: the seed is gone for good
-            discard_enrolment(console, current)
-            return console.redirect("/security-credentials")
-        # The device is assigned now and the change ended the user's sessions (S18): this one continues under a
-        # new id, without the wizard's device.
-        kept = {key: value for key, value in current.session.data.items() if key != ENROLMENT_KEY}
-        grant = services.signin.renew_after_mfa_change(replace(current.session, data=kept), proved_device_id=device.id)
-        response = console.redirect("/security-credentials?notice=assigned")
-        security.set_session_cookie(response, request, grant.token)
-        return response
+# -- second step: the seed and two codes ----------------------------------------------------------------------
 
-    def cancel(request: Request, form: Form) -> Response:
-        current = console.signed_in(request)
+
+def setup_session(console: Console, request: Request) -> tuple[CurrentSession, str]:
+    """The signed-in session, freshly authenticated (S17), and the id of its wizard's device; without one, back
+    to Security credentials."""
+    current = console.signed_in(request)
+    device_id = unfinished_device_id(current)
+    if device_id is None:
+        raise Halt(redirect("/security-credentials"))
+    console.require_fresh(request, current, SETUP)
+    return current, device_id
+
+
+def setup_page(
+    console: Console, request: Request, current: CurrentSession, device_id: str, error: str | None = None
+) -> Response:
+    user = current.user
+    device, seed = console.services.mfa.enrolment_seed(user.account_id, device_id, user)
+    uri = key_uri(seed, issuer=console.services.settings.issuer, label=f"{device.name}@{user.account_id}")
+    title = console.gettext(request, N_("QR code for your authenticator app"))
+    context = {
+        "device": device,
+        "qr": Markup(qr_svg(uri, title=title)),  # noqa: S704 - segno's own SVG, the URI escaped inside it
+        "secret": base32_secret(seed),
+        "apps": COMPATIBLE_APPS,
+    }
+    status = 400 if error else 200
+    return console.render(request, "assign_setup.html", context, current=current, status=status, error=error)
+
+
+def device_gone(console: Console, current: CurrentSession) -> Response:
+    """The wizard's device was discarded or assigned meanwhile: its seed is gone for good."""
+    discard_enrolment(console, current)
+    return redirect("/security-credentials")
+
+
+def show_setup(console: Console, request: Request) -> Response:
+    current, device_id = setup_session(console, request)
+    try:
+        return setup_page(console, request, current, device_id)
+    except NoSuchDevice:
+        return device_gone(console, current)
+
+
+def submit_setup(console: Console, request: Request, form: Form) -> Response:
+    current, device_id = setup_session(console, request)
+    mfa = console.services.mfa
+    try:
         console.check_session_form(request, form, current)
-        discard_enrolment(console, current)
-        return console.redirect("/security-credentials")
+        device, _ = mfa.enrolment_seed(current.user.account_id, device_id, current.user)
+        try:
+            mfa.enable(
+                current.user, device.serial, *two_codes(form), actor=current.user, source_ip=client_address(request)
+            )
+        except CodeRejected as rejected:
+            error = console.error(request, rejected, error_messages.TWO_NEW_CODES)
+            return setup_page(console, request, current, device_id, error)
+        except (DeviceInUse, DeviceLimitExceeded) as refused:
+            return setup_page(console, request, current, device_id, console.error(request, refused))
+    except NoSuchDevice:
+        return device_gone(console, current)
+    # The device is assigned now and the change ended the user's sessions (S18): this one continues under a new
+    # id, without the wizard's device.
+    kept = {key: value for key, value in current.session.data.items() if key != ENROLMENT_KEY}
+    grant = console.services.signin.renew_after_mfa_change(
+        replace(current.session, data=kept), proved_device_id=device.id
+    )
+    response = redirect("/security-credentials?notice=assigned")
+    security.set_session_cookie(response, request, grant.token)
+    return response
 
-    return [
-        Route(ASSIGN, console.page(assign), methods=["GET", "POST"]),
-        Route(SETUP, console.page(setup), methods=["GET", "POST"]),
-        Route(CANCEL, console.page(cancel), methods=["POST"]),
-    ]
+
+# -- cancel ---------------------------------------------------------------------------------------------------
+
+
+def cancel(console: Console, request: Request, form: Form) -> Response:
+    current = console.signed_in(request)
+    console.check_session_form(request, form, current)
+    discard_enrolment(console, current)
+    return redirect("/security-credentials")

@@ -1,4 +1,5 @@
-"""Browser-facing protections of the console: cookies (S15), CSRF and Origin checks (S16), response headers.
+"""Browser-facing protections of the console: cookies (S15), CSRF and Origin checks (S16), redirect targets kept
+within the site, response headers.
 
 Two kinds of forms carry a CSRF token:
 - forms of a session (everything after the password step) carry the session's own token, kept on the server;
@@ -103,6 +104,14 @@ def tokens_match(expected: str | None, submitted: str | None) -> bool:
     if not expected or not submitted:
         return False
     return hmac.compare_digest(expected.encode(), submitted.encode())
+
+
+def local_path(target: str, default: str = "/") -> str:
+    """A redirect target only within this site: a path, never //host or a scheme."""
+    within = target.startswith("/") and not target.startswith("//") and "\\" not in target
+    if within and all(c.isprintable() and not c.isspace() for c in target):
+        return target
+    return default
 
 
 _DEFAULT_PORTS = {"http": ":80", "https": ":443"}

@@ -1,4 +1,5 @@
-"""Sign-in (root by email, IAM users by account id and name), the MFA step, re-authentication, sign-out."""
+"""Sign-in: root by email, IAM users by account id and name, then the MFA step (and, there, resync of a drifted
+device)."""
 
 from __future__ import annotations
 
@@ -6,24 +7,37 @@ import re
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
-from twostep.console import security
-from twostep.console.context import Console, Form, Halt, local_path
-from twostep.console.enrolment_pages import discard_enrolment
+from twostep.client_address import client_address
+from twostep.console import error_messages, security
+from twostep.console.endpoints import route
+from twostep.console.forms import Form, two_codes
 from twostep.console.i18n import N_
+from twostep.console.pages import Console, Halt, redirect
 from twostep.identity.models import User
 from twostep.mfa.errors import MfaError
 from twostep.mfa.models import MfaDevice
 from twostep.signin.errors import MfaFailed, SessionInvalid, SignInFailed
 from twostep.signin.models import CurrentSession, Grant, Stage
 
-# S13: one message for an unknown user, a wrong password and a throttled attempt.
-SIGNIN_FAILED = N_("Your authentication information is incorrect. Please try again.")
-MFA_FAILED = N_("The MFA code is not valid. Enter a new code from your device and try again.")
-RESYNC_FAILED = N_("The MFA codes are not valid. Enter two consecutive codes from your device and try again.")
 ENTER_EMAIL = N_("Enter your email address.")
 ACCOUNT_ID = re.compile(r"[0-9]{12}")
+
+
+def routes(console: Console) -> list[BaseRoute]:
+    return [
+        route(console, "/", get=start),
+        route(console, "/signin", get=show_email, post=submit_email),
+        # Pages that check a password or a code answer no sooner than the floor (S13).
+        route(console, "/signin/root", get=back_to_email, post=submit_root_password, answer_floor=True),
+        route(console, "/signin/iam", get=show_iam_signin, post=submit_iam_signin, answer_floor=True),
+        route(console, "/signin/mfa", get=show_mfa_step, post=submit_mfa_step, answer_floor=True),
+        route(console, "/signin/mfa/resync", get=show_resync, post=submit_resync, answer_floor=True),
+    ]
+
+
+# -- what the sign-in pages share -----------------------------------------------------------------------------
 
 
 def chosen_device(devices: list[MfaDevice], form: Form) -> MfaDevice | None:
@@ -42,231 +56,193 @@ def signin_page(user: User | None, notice: str = "") -> str:
     return "/signin" + (f"?{suffix}" if suffix else "")
 
 
-def signed_in_response(console: Console, request: Request, grant: Grant, target: str) -> Response:
-    response = console.redirect(target)
+def signed_in_response(request: Request, grant: Grant, target: str) -> Response:
+    response = redirect(target)
     security.set_session_cookie(response, request, grant.token)
     return response
 
 
-def routes(console: Console) -> list[BaseRoute]:
-    services = console.services
-    signin = services.signin
+def signed_out_response(request: Request, target: str) -> Response:
+    response = redirect(target)
+    security.clear_session_cookie(response, request)
+    return response
 
-    def client_ip(request: Request) -> str | None:
-        return request.client.host if request.client else None
 
-    def already_signed_in(request: Request) -> None:
-        try:
-            signin.current(security.session_token(request))
-        except SessionInvalid:
-            return
-        raise Halt(console.redirect("/console"))
+# -- password step --------------------------------------------------------------------------------------------
 
-    def start(request: Request, form: Form) -> Response:
-        try:
-            signin.current(security.session_token(request))
-        except SessionInvalid:
-            return console.redirect("/signin")
-        return console.redirect("/console")
 
-    # -- password step ----------------------------------------------------------------------------------------
+def start(console: Console, request: Request) -> Response:
+    try:
+        console.services.signin.current(security.session_token(request))
+    except SessionInvalid:
+        return redirect("/signin")
+    return redirect("/console")
 
-    def root_email(request: Request, form: Form) -> Response:
-        if request.method == "GET":
-            already_signed_in(request)
-            return console.render(request, "signin_email.html", {"email": ""})
-        console.check_presession_form(request, form)
-        email = form.text("email", strip=True)
-        if not email:
-            error = console.gettext(request, ENTER_EMAIL)
-            return console.render(request, "signin_email.html", {"email": ""}, status=400, error=error)
-        # Whether the address exists is not revealed here: every address gets the password page (S13).
-        return console.render(request, "signin_password.html", {"email": email})
 
-    def password_failed(request: Request, template: str, context: dict[str, str]) -> Response:
-        error = console.gettext(request, SIGNIN_FAILED)
-        return console.render(request, template, context, status=400, error=error)
+def already_signed_in(console: Console, request: Request) -> None:
+    try:
+        console.services.signin.current(security.session_token(request))
+    except SessionInvalid:
+        return
+    raise Halt(redirect("/console"))
 
-    def finish_password_step(request: Request, grant: Grant) -> Response:
-        signin.sign_out(security.session_token(request))  # an earlier half-finished sign-in, if any
-        target = "/signin/mfa" if grant.session.stage is Stage.NEEDS_MFA else "/console"
-        return signed_in_response(console, request, grant, target)
 
-    def root_password(request: Request, form: Form) -> Response:
-        if request.method == "GET":  # e.g. the language switcher on a failed attempt's page
-            return console.redirect("/signin")
-        console.check_presession_form(request, form)
-        email = form.text("email", strip=True)
-        try:
-            grant = signin.password_step(email=email, password=form.text("password"), source_ip=client_ip(request))
-        except SignInFailed:
-            return password_failed(request, "signin_password.html", {"email": email})
-        return finish_password_step(request, grant)
+def show_email(console: Console, request: Request) -> Response:
+    already_signed_in(console, request)
+    return console.render(request, "signin_email.html", {"email": ""})
 
-    def iam_user(request: Request, form: Form) -> Response:
-        if request.method == "GET":
-            already_signed_in(request)
-            account = request.query_params.get("account", "")
-            context = {"account_id": account if ACCOUNT_ID.fullmatch(account) else "", "user_name": ""}
-            return console.render(request, "signin_iam.html", context)
-        console.check_presession_form(request, form)
-        account_id, user_name = form.text("account_id", strip=True), form.text("user_name", strip=True)
+
+def submit_email(console: Console, request: Request, form: Form) -> Response:
+    console.check_presession_form(request, form)
+    email = form.text("email", strip=True)
+    if not email:
+        error = console.gettext(request, ENTER_EMAIL)
+        return console.render(request, "signin_email.html", {"email": ""}, status=400, error=error)
+    # Whether the address exists is not revealed here: every address gets the password page (S13).
+    return console.render(request, "signin_password.html", {"email": email})
+
+
+def back_to_email(console: Console, request: Request) -> Response:
+    """The password page has no address of its own (e.g. the language switcher on a failed attempt's page)."""
+    return redirect("/signin")
+
+
+def submit_root_password(console: Console, request: Request, form: Form) -> Response:
+    console.check_presession_form(request, form)
+    email = form.text("email", strip=True)
+    try:
+        grant = console.services.signin.password_step(
+            email=email, password=form.text("password"), source_ip=client_address(request)
+        )
+    except SignInFailed as failed:
+        return password_failed(console, request, failed, "signin_password.html", {"email": email})
+    return finish_password_step(console, request, grant)
+
+
+def show_iam_signin(console: Console, request: Request) -> Response:
+    already_signed_in(console, request)
+    account = request.query_params.get("account", "")
+    context = {"account_id": account if ACCOUNT_ID.fullmatch(account) else "", "user_name": ""}
+    return console.render(request, "signin_iam.html", context)
+
+
+def submit_iam_signin(console: Console, request: Request, form: Form) -> Response:
+    console.check_presession_form(request, form)
+    account_id, user_name = form.text("account_id", strip=True), form.text("user_name", strip=True)
+    try:
+        grant = console.services.signin.password_step(
+            account_id=account_id,
+            user_name=user_name,
+            password=form.text("password"),
+            source_ip=client_address(request),
+        )
+    except SignInFailed as failed:
         context = {"account_id": account_id, "user_name": user_name}
+        return password_failed(console, request, failed, "signin_iam.html", context)
+    return finish_password_step(console, request, grant)
+
+
+def password_failed(
+    console: Console, request: Request, failed: SignInFailed, template: str, context: dict[str, str]
+) -> Response:
+    return console.render(request, template, context, status=400, error=console.error(request, failed))
+
+
+def finish_password_step(console: Console, request: Request, grant: Grant) -> Response:
+    console.services.signin.sign_out(security.session_token(request))  # an earlier half-finished sign-in, if any
+    target = "/signin/mfa" if grant.session.stage is Stage.NEEDS_MFA else "/console"
+    return signed_in_response(request, grant, target)
+
+
+# -- MFA step -------------------------------------------------------------------------------------------------
+
+
+def mfa_step_devices(console: Console, request: Request) -> tuple[CurrentSession, list[MfaDevice]]:
+    """The half-signed-in session and its devices; when the last device went away meanwhile, start again."""
+    current = console.half_signed_in(request)
+    devices = console.services.mfa.devices_of(current.user)
+    if not devices:
+        console.services.signin.sign_out(security.session_token(request))
+        raise Halt(redirect("/signin"))
+    return current, devices
+
+
+def mfa_step_page(
+    console: Console,
+    request: Request,
+    current: CurrentSession,
+    devices: list[MfaDevice],
+    selected: MfaDevice | None = None,
+    error: str | None = None,
+) -> Response:
+    context = {"devices": devices, "selected": (selected or devices[0]).id}
+    status = 400 if error else 200
+    return console.render(request, "mfa_prompt.html", context, current=current, status=status, error=error)
+
+
+def show_mfa_step(console: Console, request: Request) -> Response:
+    current, devices = mfa_step_devices(console, request)
+    return mfa_step_page(console, request, current, devices)
+
+
+def submit_mfa_step(console: Console, request: Request, form: Form) -> Response:
+    current, devices = mfa_step_devices(console, request)
+    console.check_session_form(request, form, current)
+    device = chosen_device(devices, form)
+    token = security.session_token(request)
+    if device is not None and token is not None:
         try:
-            grant = signin.password_step(
-                account_id=account_id,
-                user_name=user_name,
-                password=form.text("password"),
-                source_ip=client_ip(request),
+            grant = console.services.signin.mfa_step(
+                token, device.id, form.text("code"), source_ip=client_address(request)
             )
-        except SignInFailed:
-            return password_failed(request, "signin_iam.html", context)
-        return finish_password_step(request, grant)
-
-    # -- MFA step ---------------------------------------------------------------------------------------------
-
-    def mfa_page(
-        request: Request,
-        current: CurrentSession,
-        devices: list[MfaDevice],
-        selected: MfaDevice | None = None,
-        error: str | None = None,
-    ) -> Response:
-        context = {"devices": devices, "selected": (selected or devices[0]).id}
-        status = 400 if error else 200
-        return console.render(request, "mfa_prompt.html", context, current=current, status=status, error=error)
-
-    def mfa(request: Request, form: Form) -> Response:
-        current = console.half_signed_in(request)
-        devices = services.mfa.devices_of(current.user)
-        if not devices:  # the last device went away meanwhile: start again
-            signin.sign_out(security.session_token(request))
-            return console.redirect("/signin")
-        if request.method == "GET":
-            return mfa_page(request, current, devices)
-        console.check_session_form(request, form, current)
-        device = chosen_device(devices, form)
-        token = security.session_token(request)
-        if device is not None and token is not None:
-            try:
-                grant = signin.mfa_step(token, device.id, form.text("code"), source_ip=client_ip(request))
-            except MfaFailed as failed:
-                if failed.ended:  # S12: a lockout ends the half-finished sign-in; the password is needed again
-                    response = console.redirect(signin_page(current.user, "mfa-ended"))
-                    security.clear_session_cookie(response, request)
-                    return response
-            except SessionInvalid:
-                return console.redirect("/signin")
-            else:
-                return signed_in_response(console, request, grant, "/console")
-        return mfa_page(request, current, devices, device, console.gettext(request, MFA_FAILED))
-
-    def mfa_resync(request: Request, form: Form) -> Response:
-        """AWS's "Troubleshoot MFA" at sign-in: two consecutive codes re-centre a drifted (or locked) device.
-
-        It does not sign in: the next code does, on the MFA page.
-        """
-        current = console.half_signed_in(request)
-        if services.clock.now() - current.session.authenticated_at > signin.settings.fresh_window:
-            # S17: resync is an MFA change: two consecutive codes, after a password proved minutes ago.
-            signin.sign_out(security.session_token(request))
-            response = console.redirect(signin_page(current.user))
-            security.clear_session_cookie(response, request)
-            return response
-        devices = services.mfa.devices_of(current.user)
-        context: dict[str, object] = {"devices": devices, "selected": devices[0].id if devices else ""}
-        if request.method == "GET":
-            return console.render(request, "signin_resync.html", context, current=current)
-        console.check_session_form(request, form, current)
-        device = chosen_device(devices, form)
-        if device is not None:
-            try:
-                services.mfa.resync(
-                    current.user,
-                    device.serial,
-                    form.text("code1"),
-                    form.text("code2"),
-                    actor=current.user,
-                    source_ip=client_ip(request),
-                )
-            except MfaError:
-                context["selected"] = device.id
-            else:
-                return console.redirect("/signin/mfa?notice=device-resynced")
-        error = console.gettext(request, RESYNC_FAILED)
-        return console.render(request, "signin_resync.html", context, current=current, status=400, error=error)
-
-    # -- re-authentication (S17) ------------------------------------------------------------------------------
-
-    def reauthenticate(request: Request, form: Form) -> Response:
-        current = console.signed_in(request)
-        devices = services.mfa.devices_of(current.user)
-        target = local_path(request.query_params.get("next", ""), "/security-credentials")
-        context: dict[str, object] = {"devices": devices, "selected": devices[0].id if devices else "", "next": target}
-        if request.method == "GET":
-            return console.render(request, "reauthenticate.html", context, current=current)
-        console.check_session_form(request, form, current)
-        device = chosen_device(devices, form)
-        token = security.session_token(request)
-        assert token is not None
-        try:
-            grant = signin.reauthenticate(
-                token,
-                password=form.text("password"),
-                device_id=device.id if device else None,
-                code=form.text("code"),
-                source_ip=client_ip(request),
-            )
-        except (SignInFailed, MfaFailed) as failed:
-            message = SIGNIN_FAILED if isinstance(failed, SignInFailed) else MFA_FAILED
-            context["selected"] = device.id if device else ""
-            error = console.gettext(request, message)
-            return console.render(request, "reauthenticate.html", context, current=current, status=400, error=error)
+        except MfaFailed as failed:
+            if failed.ended:  # S12: a lockout ends the half-finished sign-in; the password is needed again
+                return signed_out_response(request, signin_page(current.user, "mfa-ended"))
         except SessionInvalid:
-            return console.redirect("/signin")
-        return signed_in_response(console, request, grant, target)
+            return redirect("/signin")
+        else:
+            return signed_in_response(request, grant, "/console")
+    error = console.gettext(request, error_messages.MFA_FAILED)
+    return mfa_step_page(console, request, current, devices, device, error)
 
-    # -- sign-out ---------------------------------------------------------------------------------------------
 
-    def any_session(request: Request) -> CurrentSession | None:
-        token = security.session_token(request)
-        for stage in (Stage.SIGNED_IN, Stage.NEEDS_MFA):
-            try:
-                return signin.current(token, stage=stage)
-            except SessionInvalid:
-                continue
-        return None
+# -- resync at sign-in: AWS's "Troubleshoot MFA" ---------------------------------------------------------------
 
-    def signed_out(request: Request, notice: str, user: User | None = None) -> Response:
-        response = console.redirect(signin_page(user, notice))
-        security.clear_session_cookie(response, request)
-        return response
 
-    def sign_out(request: Request, form: Form) -> Response:
-        current = any_session(request)
-        if current is None:  # nothing to end: an expired session needs no token check
-            return signed_out(request, "signed-out")
-        console.check_session_form(request, form, current)
-        discard_enrolment(console, current)
+def resync_session(console: Console, request: Request) -> CurrentSession:
+    """Two consecutive codes re-centre a drifted (or locked) device; it does not sign in: the next code does, on
+    the MFA page. S17: resync is an MFA change, so the password must have been proved minutes ago."""
+    current = console.half_signed_in(request)
+    signin = console.services.signin
+    if console.services.clock.now() - current.session.authenticated_at > signin.settings.fresh_window:
         signin.sign_out(security.session_token(request))
-        return signed_out(request, "signed-out", current.user)
+        raise Halt(signed_out_response(request, signin_page(current.user)))
+    return current
 
-    def sign_out_everywhere(request: Request, form: Form) -> Response:
-        current = console.signed_in(request)
-        console.check_session_form(request, form, current)
-        discard_enrolment(console, current)
-        signin.sign_out_everywhere(current.user)
-        return signed_out(request, "signed-out-everywhere", current.user)
 
-    return [
-        Route("/", console.page(start), methods=["GET"]),
-        Route("/signin", console.page(root_email), methods=["GET", "POST"]),
-        # Pages that check a password or a code answer no sooner than the floor (S13).
-        Route("/signin/root", console.page(root_password, answer_floor=True), methods=["GET", "POST"]),
-        Route("/signin/iam", console.page(iam_user, answer_floor=True), methods=["GET", "POST"]),
-        Route("/signin/mfa", console.page(mfa, answer_floor=True), methods=["GET", "POST"]),
-        Route("/signin/mfa/resync", console.page(mfa_resync, answer_floor=True), methods=["GET", "POST"]),
-        Route("/reauthenticate", console.page(reauthenticate, answer_floor=True), methods=["GET", "POST"]),
-        Route("/signout", console.page(sign_out), methods=["POST"]),
-        Route("/signout-everywhere", console.page(sign_out_everywhere), methods=["POST"]),
-    ]
+def show_resync(console: Console, request: Request) -> Response:
+    current = resync_session(console, request)
+    devices = console.services.mfa.devices_of(current.user)
+    context = {"devices": devices, "selected": devices[0].id if devices else ""}
+    return console.render(request, "signin_resync.html", context, current=current)
+
+
+def submit_resync(console: Console, request: Request, form: Form) -> Response:
+    current = resync_session(console, request)
+    devices = console.services.mfa.devices_of(current.user)
+    context = {"devices": devices, "selected": devices[0].id if devices else ""}
+    console.check_session_form(request, form, current)
+    device = chosen_device(devices, form)
+    if device is None:
+        error = console.gettext(request, error_messages.RESYNC_REJECTED)
+    else:
+        try:
+            console.services.mfa.resync(
+                current.user, device.serial, *two_codes(form), actor=current.user, source_ip=client_address(request)
+            )
+        except MfaError as failed:
+            context["selected"] = device.id
+            error = console.error(request, failed, error_messages.TWO_CONSECUTIVE_CODES)
+        else:
+            return redirect("/signin/mfa?notice=device-resynced")
+    return console.render(request, "signin_resync.html", context, current=current, status=400, error=error)

@@ -7,73 +7,75 @@ from collections import Counter
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
+from twostep.client_address import client_address
 from twostep.console import security
-from twostep.console.context import Console, Form
+from twostep.console.endpoints import route
+from twostep.console.forms import Form
 from twostep.console.i18n import N_
+from twostep.console.pages import Console, redirect
 from twostep.identity.errors import InvalidName, PasswordRejected, UserAlreadyExists
 from twostep.policy import access
 from twostep.signin.models import CurrentSession
 
 NOT_ALLOWED = N_("Your policies do not allow you to manage users.")
-USER_EXISTS = N_("A user with this name already exists.")
-# Messages of the identity service shown on this page, listed so that they are translated too.
-SERVICE_MESSAGES = (
-    N_("User names use 1 to 64 letters, digits and + = , . @ _ - characters."),
-    N_("Password should have at least 8 characters."),
-    N_("Password should have at most 128 characters."),
-    N_("Password is too common; choose one that is harder to guess."),
-)
 
 
 def routes(console: Console) -> list[BaseRoute]:
-    services = console.services
+    return [route(console, "/users", get=show_users, post=create_user)]
 
-    def users_page(request: Request, current: CurrentSession, name: str = "", error: str | None = None) -> Response:
-        account_id = current.user.account_id
-        users = services.identity.users(account_id)
-        devices = Counter(d.user_id for d in services.mfa.devices_in_account(account_id, assigned=True))
-        context = {
-            "users": [(user, devices[user.id]) for user in users],
-            "name": name,
-            "signin_url": f"{security.own_origin(request)}/signin/iam?account={account_id}",
-        }
-        status = 400 if error else 200
-        return console.render(request, "users.html", context, current=current, status=status, error=error)
 
-    def allowed(request: Request, current: CurrentSession, action: str, resource: str) -> bool:
-        """The same identity-policy decision the API makes, in the console session's context: a console
-        sign-in is a temporary session, with aws:MultiFactorAuthPresent true when the MFA step was passed."""
-        session = access.Session(
-            now=services.clock.now(),
-            temporary=True,
-            mfa_authenticated_at=current.session.mfa_at,
-            source_ip=request.client.host if request.client else None,
-            secure_transport=request.url.scheme == "https",
-        )
-        policies = [] if current.user.is_root else services.policies.policies_for(current.user)
-        return access.is_allowed(policies, current.user, action, resource, session)
+def allowed(console: Console, request: Request, current: CurrentSession, action: str, resource: str) -> bool:
+    """The same identity-policy decision the API makes, in the console session's context: a console sign-in is a
+    temporary session, with aws:MultiFactorAuthPresent true when the MFA step was passed."""
+    session = access.Session(
+        now=console.services.clock.now(),
+        temporary=True,
+        mfa_authenticated_at=current.session.mfa_at,
+        source_ip=client_address(request),
+        secure_transport=security.is_https(request),
+    )
+    policies = [] if current.user.is_root else console.services.policies.policies_for(current.user)
+    return access.is_allowed(policies, current.user, action, resource, session)
 
-    def users(request: Request, form: Form) -> Response:
-        current = console.signed_in(request)
-        account_id = current.user.account_id
-        if not allowed(request, current, "iam:ListUsers", f"arn:aws:iam::{account_id}:user/"):
-            raise console.refuse(request, console.gettext(request, NOT_ALLOWED))
-        if request.method == "GET":
-            return users_page(request, current)
-        console.check_session_form(request, form, current)
-        name = form.text("name", strip=True)
-        if not allowed(request, current, "iam:CreateUser", f"arn:aws:iam::{account_id}:user/{name}"):
-            raise console.refuse(request, console.gettext(request, NOT_ALLOWED))
-        try:
-            services.identity.create_user(
-                current.user.account_id, name, actor=current.user, password=form.text("password")
-            )
-        except (InvalidName, PasswordRejected) as refused:
-            return users_page(request, current, name, console.gettext(request, str(refused)))
-        except UserAlreadyExists:
-            return users_page(request, current, name, console.gettext(request, USER_EXISTS))
-        return console.redirect("/users?notice=user-created")
 
-    return [Route("/users", console.page(users), methods=["GET", "POST"])]
+def may_manage_users(console: Console, request: Request) -> CurrentSession:
+    """The signed-in session, if its policies allow iam:ListUsers; else a refusal."""
+    current = console.signed_in(request)
+    if not allowed(console, request, current, "iam:ListUsers", f"arn:aws:iam::{current.user.account_id}:user/"):
+        raise console.refuse(request, console.gettext(request, NOT_ALLOWED))
+    return current
+
+
+def users_page(
+    console: Console, request: Request, current: CurrentSession, name: str = "", error: str | None = None
+) -> Response:
+    account_id = current.user.account_id
+    users = console.services.identity.users(account_id)
+    devices = Counter(d.user_id for d in console.services.mfa.devices_in_account(account_id, assigned=True))
+    context = {
+        "users": [(user, devices[user.id]) for user in users],
+        "name": name,
+        "signin_url": f"{security.own_origin(request)}/signin/iam?account={account_id}",
+    }
+    status = 400 if error else 200
+    return console.render(request, "users.html", context, current=current, status=status, error=error)
+
+
+def show_users(console: Console, request: Request) -> Response:
+    return users_page(console, request, may_manage_users(console, request))
+
+
+def create_user(console: Console, request: Request, form: Form) -> Response:
+    current = may_manage_users(console, request)
+    console.check_session_form(request, form, current)
+    account_id = current.user.account_id
+    name = form.text("name", strip=True)
+    if not allowed(console, request, current, "iam:CreateUser", f"arn:aws:iam::{account_id}:user/{name}"):
+        raise console.refuse(request, console.gettext(request, NOT_ALLOWED))
+    try:
+        console.services.identity.create_user(account_id, name, actor=current.user, password=form.text("password"))
+    except (InvalidName, PasswordRejected, UserAlreadyExists) as refused:
+        return users_page(console, request, current, name, console.error(request, refused))
+    return redirect("/users?notice=user-created")

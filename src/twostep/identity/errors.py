@@ -33,7 +33,25 @@ class InvalidName(IdentityError):
 
 
 class PasswordRejected(IdentityError):
-    """The password breaks the password policy (length, common password); AWS's PasswordPolicyViolation."""
+    """The password breaks the password policy; AWS's PasswordPolicyViolation. One subclass per rule, so that
+    adapters can word each one (the console's error table is keyed by class)."""
+
+
+class PasswordTooShort(PasswordRejected):
+    def __init__(self, min_length: int) -> None:
+        super().__init__(f"Password should have at least {min_length} characters.")
+        self.min_length = min_length
+
+
+class PasswordTooLong(PasswordRejected):
+    def __init__(self, max_length: int) -> None:
+        super().__init__(f"Password should have at most {max_length} characters.")
+        self.max_length = max_length
+
+
+class PasswordTooCommon(PasswordRejected):
+    def __init__(self) -> None:
+        super().__init__("Password is too common; choose one that is harder to guess.")
 
 
 class LoginProfileExists(IdentityError):

@@ -14,7 +14,7 @@ from functools import cache
 
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
-from twostep.identity.errors import PasswordRejected
+from twostep.identity.errors import PasswordTooCommon, PasswordTooLong, PasswordTooShort
 
 COMMON_PASSWORDS_SOURCE = "zxcvbn.frequency_lists.FREQUENCY_LISTS['passwords']"
 COMMON_PASSWORD_COUNT = 10_000
@@ -34,10 +34,10 @@ class PasswordPolicy:
     max_length: int = 128
 
     def check(self, password: str) -> None:
-        """The one entry point: raises PasswordRejected with a message the user can act on."""
+        """The one entry point: raises a PasswordRejected (one subclass per rule) with a message the user can act on."""
         if len(password) < self.min_length:
-            raise PasswordRejected(f"Password should have at least {self.min_length} characters.")
+            raise PasswordTooShort(self.min_length)
         if len(password) > self.max_length:
-            raise PasswordRejected(f"Password should have at most {self.max_length} characters.")
+            raise PasswordTooLong(self.max_length)
         if password.lower() in common_passwords():
-            raise PasswordRejected("Password is too common; choose one that is harder to guess.")
+            raise PasswordTooCommon()

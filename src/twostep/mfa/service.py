@@ -52,12 +52,39 @@ class MfaService:
     def create_virtual_device(
         self, account_id: str, name: str, *, actor: User, path: str = "/", tags: tuple[Tag, ...] = ()
     ) -> NewDevice:
+        new = self._new_device(account_id, name, actor, path, tags)
+        with self._uow() as uow:
+            if uow.devices.by_serial(account_id, new.device.serial) is not None:
+                raise DeviceAlreadyExists(new.device.serial)
+            uow.devices.add(new.device)
+            uow.audit.append(self._event("CreateVirtualMFADevice", new.device, actor, new.device.created_at))
+            uow.commit()
+        return new
+
+    def start_enrolment(self, user: User, name: str) -> NewDevice:
+        """A new device for the user to enrol (the console's wizard). The user's own unfinished leftover of that
+        name (closed browser, expired session) is discarded in the same transaction: enrolment starts afresh with
+        a new seed (S7). Anyone else's device, and an assigned one, keeps its name (DeviceAlreadyExists)."""
+        new = self._new_device(user.account_id, name, user, "/", ())
+        now = new.device.created_at
+        with self._uow() as uow:
+            leftover = uow.devices.by_serial(user.account_id, new.device.serial)
+            if leftover is not None:
+                if not self._unfinished_by(leftover, user.account_id, user):
+                    raise DeviceAlreadyExists(new.device.serial)
+                uow.devices.delete(leftover.id)
+                uow.audit.append(self._event("DeleteVirtualMFADevice", leftover, user, now))
+            uow.devices.add(new.device)
+            uow.audit.append(self._event("CreateVirtualMFADevice", new.device, user, now))
+            uow.commit()
+        return new
+
+    def _new_device(self, account_id: str, name: str, actor: User, path: str, tags: tuple[Tag, ...]) -> NewDevice:
         if not DEVICE_NAME.fullmatch(name):
             raise InvalidDeviceName("Device names use 1 to 226 letters, digits and + = , . @ _ - characters.")
         if not DEVICE_PATH.fullmatch(path) or len(path) > 512:
             raise InvalidDeviceName("A path begins and ends with '/' and holds printable ASCII characters.")
         tags = checked_tags(tags)
-        now = self._clock.now()
         device_id = aws_ids.new_device_id()
         seed = generate_seed()  # S7: fresh for every device, never reused
         device = MfaDevice(
@@ -67,23 +94,22 @@ class MfaService:
             name=name,
             serial=device_serial(account_id, path, name),
             seed=self._keyring.seal(seed, seed_associated_data(device_id)),
-            created_at=now,
+            created_at=self._clock.now(),
             created_by=actor.id,
             tags=tags,
         )
-        with self._uow() as uow:
-            if uow.devices.by_serial(account_id, device.serial) is not None:
-                raise DeviceAlreadyExists(device.serial)
-            uow.devices.add(device)
-            uow.audit.append(self._event("CreateVirtualMFADevice", device, actor, now))
-            uow.commit()
         return NewDevice(device, seed)
+
+    @staticmethod
+    def _unfinished_by(device: MfaDevice, account_id: str, actor: User) -> bool:
+        """A device its creator is still enrolling: in the account, unassigned, created by the actor."""
+        return device.account_id == account_id and not device.assigned and device.created_by == actor.id
 
     def enrolment_seed(self, account_id: str, device_id: str, actor: User) -> tuple[MfaDevice, bytes]:
         """The seed of a device its creator is still enrolling; never for an assigned device (S21)."""
         with self._uow(readonly=True) as uow:
             device = uow.devices.get(device_id)
-        if device is None or device.account_id != account_id or device.assigned or device.created_by != actor.id:
+        if device is None or not self._unfinished_by(device, account_id, actor):
             raise NoSuchDevice(device_id)
         return device, self._keyring.open(device.seed, device.seed_associated_data)
 
@@ -220,7 +246,7 @@ class MfaService:
         now = self._clock.now()
         with self._uow() as uow:
             device = uow.devices.get(device_id)
-            if device is None or device.account_id != account_id or device.assigned or device.created_by != actor.id:
+            if device is None or not self._unfinished_by(device, account_id, actor):
                 return
             uow.devices.delete(device.id)
             uow.audit.append(self._event("DeleteVirtualMFADevice", device, actor, now))

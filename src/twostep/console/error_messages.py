@@ -1,0 +1,67 @@
+"""Domain failures as the console words them: the one table, keyed by exception class (as awsapi/domain_errors.py
+is for the API).
+
+An entry is looked up along the exception's MRO, so the most specific one wins. Messages are msgids of the
+console's catalogs, translated where they are shown. A rejected code reads the same whatever the reason (S13), in
+the words of the form that asked for it: a form's own wording (below the table) comes before the table. A failure
+that neither names (a device removed meanwhile, named by its serial) shows the domain's own text, as IAM words it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from twostep.console.i18n import N_
+from twostep.identity import errors as identity
+from twostep.mfa import errors as mfa
+from twostep.signin.errors import MfaFailed, SignInFailed
+
+Wording = Mapping[type[Exception], str]
+
+# S13: one message for an unknown user, a wrong password and a throttled attempt.
+SIGNIN_FAILED = N_("Your authentication information is incorrect. Please try again.")
+MFA_FAILED = N_("The MFA code is not valid. Enter a new code from your device and try again.")
+
+MESSAGES: Mapping[type[Exception], str] = {
+    # sign-in and re-authentication
+    SignInFailed: SIGNIN_FAILED,
+    MfaFailed: MFA_FAILED,
+    # users: the console creates users at path "/", so an invalid name is always the user name; the password
+    # policy's bounds are identity.password_policy.PasswordPolicy's
+    identity.UserAlreadyExists: N_("A user with this name already exists."),
+    identity.InvalidName: N_("User names use 1 to 64 letters, digits and + = , . @ _ - characters."),
+    identity.PasswordTooShort: N_("Password should have at least 8 characters."),
+    identity.PasswordTooLong: N_("Password should have at most 128 characters."),
+    identity.PasswordTooCommon: N_("Password is too common; choose one that is harder to guess."),
+    # MFA devices: the console creates devices at path "/", so an invalid name is always the device name
+    mfa.CodeRejected: MFA_FAILED,
+    mfa.InvalidDeviceName: N_("Device names use 1 to 226 letters, digits and + = , . @ _ - characters."),
+    mfa.DeviceAlreadyExists: N_("An MFA device with this name already exists in this account. Choose another name."),
+    mfa.DeviceInUse: N_("MFA Device is already in use."),
+    mfa.DeviceLimitExceeded: N_("Cannot exceed quota for MfaDevicesPerUser: 8"),
+}
+
+NO_WORDING: Wording = {}
+# Assign MFA device, second step: the first two codes of a new device.
+TWO_NEW_CODES: Wording = {
+    mfa.CodeRejected: N_(
+        "The MFA codes are not valid. Enter the code your app shows as MFA code 1, "
+        "wait for the next code and enter it as MFA code 2."
+    ),
+}
+# Resync (on Security credentials and at sign-in): any failure, the device's own included, reads the same.
+RESYNC_REJECTED = N_("The MFA codes are not valid. Enter two consecutive codes from your device and try again.")
+TWO_CONSECUTIVE_CODES: Wording = {mfa.MfaError: RESYNC_REJECTED}
+# Remove: a current code of the device being removed.
+CODE_OF_THIS_DEVICE: Wording = {
+    mfa.CodeRejected: N_("The MFA code is not valid. Enter a new code from this device and try again."),
+}
+
+
+def message_for(failure: Exception, wording: Wording = NO_WORDING) -> str | None:
+    """The msgid for a domain failure: the form's own wording first, then the table; None if neither names it."""
+    for table in (wording, MESSAGES):
+        for cls in type(failure).__mro__:
+            if cls in table:
+                return table[cls]
+    return None
