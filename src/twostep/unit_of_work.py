@@ -10,7 +10,7 @@ from twostep.audit.ports import AuditLog
 from twostep.groups.ports import GroupRepository
 from twostep.identity.ports import AccessKeyRepository, AccountRepository, UserRepository
 from twostep.mfa.ports import DeviceRepository, SourceThrottleRepository
-from twostep.policy.ports import OwnedPolicyRepository, PolicyRepository
+from twostep.policy.stored.ports import ManagedPolicyRepository, OwnedPolicyRepository
 from twostep.roles.ports import RoleRepository
 from twostep.signin.ports import SessionRepository
 from twostep.sts.ports import TemporaryCredentialRepository
@@ -39,7 +39,10 @@ class UnitOfWork(Protocol):
     def audit(self) -> AuditLog: ...
 
     @property
-    def policies(self) -> PolicyRepository: ...
+    def policies(self) -> ManagedPolicyRepository: ...
+
+    @property
+    def owned_policies(self) -> OwnedPolicyRepository: ...
 
     @property
     def temporary_credentials(self) -> TemporaryCredentialRepository: ...
@@ -48,13 +51,7 @@ class UnitOfWork(Protocol):
     def roles(self) -> RoleRepository: ...
 
     @property
-    def role_policies(self) -> OwnedPolicyRepository: ...
-
-    @property
     def groups(self) -> GroupRepository: ...
-
-    @property
-    def group_policies(self) -> OwnedPolicyRepository: ...
 
     def __enter__(self) -> UnitOfWork: ...
 

@@ -13,7 +13,7 @@ from twostep.console import security
 from twostep.console.context import Console, Form
 from twostep.console.i18n import N_
 from twostep.identity.errors import InvalidName, PasswordRejected, UserAlreadyExists
-from twostep.policy import access
+from twostep.policy.language import access
 from twostep.signin.service import CurrentSession
 
 NOT_ALLOWED = N_("Your policies do not allow you to manage users.")
@@ -45,14 +45,14 @@ def routes(console: Console) -> list[BaseRoute]:
     def allowed(request: Request, current: CurrentSession, action: str, resource: str) -> bool:
         """The same identity-policy decision the API makes, in the console session's context: a console
         sign-in is a temporary session, with aws:MultiFactorAuthPresent true when the MFA step was passed."""
-        session = access.Session(
+        session = access.RequestEnvironment(
             now=services.clock.now(),
             temporary=True,
             mfa_authenticated_at=current.session.mfa_at,
             source_ip=request.client.host if request.client else None,
             secure_transport=request.url.scheme == "https",
         )
-        policies = [] if current.user.is_root else services.policies.policies_for(current.user)
+        policies = services.policies.policies_for(current.user)
         return access.is_allowed(policies, current.user, action, resource, session)
 
     def users(request: Request, form: Form) -> Response:

@@ -1,4 +1,4 @@
-"""What groups need from storage (their policies: policy.ports.OwnedPolicyRepository)."""
+"""What groups need from storage (their policies: policy.stored.ports.OwnedPolicyRepository)."""
 
 from __future__ import annotations
 

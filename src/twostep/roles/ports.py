@@ -1,4 +1,4 @@
-"""What roles need from storage (their policies: policy.ports.OwnedPolicyRepository)."""
+"""What roles need from storage (their policies: policy.stored.ports.OwnedPolicyRepository)."""
 
 from __future__ import annotations
 
