@@ -1,4 +1,4 @@
-"""Roles, AssumeRole and groups in the domain, on a real store (both engines) with a frozen clock."""
+"""Roles and AssumeRole in the domain, on a real store (both engines) with a frozen clock."""
 
 from __future__ import annotations
 
@@ -10,8 +10,6 @@ import pytest
 from tests.helpers import code_at
 from twostep.bootstrap import Services
 from twostep.clock import FrozenClock
-from twostep.groups.errors import GroupAlreadyExists, GroupHasDependents, NoSuchGroup, NotAMember
-from twostep.identity.errors import UserHasDependents
 from twostep.identity.models import User
 from twostep.identity.principal import Principal, RoleSession
 from twostep.policy.language.access import RequestEnvironment
@@ -228,41 +226,3 @@ def test_deleting_the_role_ends_its_sessions(services: Services, root: User, ali
     services.roles.delete_role(root.account_id, "ops", actor=root)
     with pytest.raises(InvalidSessionToken):
         services.sts.resolve(issued.access_key_id, issued.session_token)
-
-
-# -- groups -----------------------------------------------------------------------------------------------------
-
-
-def test_groups_give_their_members_policies(services: Services, root: User, alice: User) -> None:
-    account, groups = root.account_id, services.groups
-    group = groups.create_group(account, "devs", actor=root, path="/eng/")
-    assert group.id.startswith("AGPA") and group.arn == f"arn:aws:iam::{account}:group/eng/devs"
-    with pytest.raises(GroupAlreadyExists):
-        groups.create_group(account, "DEVS", actor=root)
-    groups.policies.put(account, "devs", "list", allow("iam:ListUsers"), actor=root)
-    groups.policies.attach(account, "devs", ADMINISTRATOR_ACCESS_ARN, actor=root)
-    assert services.policies.policies_for(alice).policies == ()
-    groups.add_user(account, "devs", "alice", actor=root)
-    groups.add_user(account, "devs", "alice", actor=root)  # twice: no change
-    texts = [p.text for p in services.policies.policies_for(alice).policies]
-    assert len(texts) == 2 and "iam:ListUsers" in texts[0]
-    assert [u.name for u in groups.group_with_members(account, "devs")[1]] == ["alice"]
-    assert [g.name for g in groups.groups_for_user(account, "alice")] == ["devs"]
-    with pytest.raises(UserHasDependents, match="must remove user from all groups first"):
-        services.identity.delete_user(account, "alice", actor=root)
-    with pytest.raises(GroupHasDependents, match="must remove users from group first"):
-        groups.delete_group(account, "devs", actor=root)
-    groups.remove_user(account, "devs", "alice", actor=root)
-    with pytest.raises(NotAMember):
-        groups.remove_user(account, "devs", "alice", actor=root)
-    assert services.policies.policies_for(alice).policies == ()
-    with pytest.raises(GroupHasDependents, match="must delete policies first"):
-        groups.delete_group(account, "devs", actor=root)
-    groups.policies.delete(account, "devs", "list", actor=root)
-    with pytest.raises(GroupHasDependents, match="must detach all policies first"):
-        groups.delete_group(account, "devs", actor=root)
-    groups.policies.detach(account, "devs", ADMINISTRATOR_ACCESS_ARN, actor=root)
-    groups.delete_group(account, "devs", actor=root)
-    with pytest.raises(NoSuchGroup):
-        groups.group(account, "devs")
-    services.identity.delete_user(account, "alice", actor=root)
