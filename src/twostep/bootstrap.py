@@ -14,7 +14,7 @@ from twostep.mfa.service import MfaService
 from twostep.mfa.verifier import CodeVerifier
 from twostep.notify.dispatcher import NotificationDispatcher
 from twostep.notify.smtp import SmtpMailer
-from twostep.policy.service import PolicyService
+from twostep.policy.stored.service import PolicyService
 from twostep.roles.service import RoleService
 from twostep.settings import Settings
 from twostep.signin.service import SignInService

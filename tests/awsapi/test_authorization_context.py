@@ -1,4 +1,4 @@
-"""The request context and resource of each call: action_resources (one table) and twostep.policy.access."""
+"""The request context and resource of each call: action_resources (one table) and twostep.policy.language.access."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 
 from twostep.awsapi.action_resources import IAM_ACTIONS, Directory, condition_keys, resource_arn, target_for
 from twostep.identity.models import Tag, User
-from twostep.policy.access import Session, decide, is_allowed, principal_keys
-from twostep.policy.document import parse_policy
-from twostep.policy.evaluator import Decision
+from twostep.policy.language.access import Permissions, RequestEnvironment, decide, is_allowed, principal_keys
+from twostep.policy.language.document import parse_policy
+from twostep.policy.language.evaluator import Decision
 
 ACCOUNT = "123456789012"
 NOW = 1_800_000_000.0
@@ -110,7 +110,7 @@ def test_policy_arn_condition_key() -> None:
 
 
 def test_keys_of_a_long_term_key() -> None:
-    keys = principal_keys(ALICE, Session(NOW, source_ip="192.0.2.1", secure_transport=False))
+    keys = principal_keys(ALICE, RequestEnvironment(NOW, source_ip="192.0.2.1", secure_transport=False))
     assert keys["aws:username"] == "alice" and keys["aws:userid"] == ALICE.id
     assert keys["aws:PrincipalArn"] == ALICE.arn and keys["aws:PrincipalAccount"] == ACCOUNT
     assert keys["aws:CurrentTime"] == "2027-01-15T08:00:00Z" and keys["aws:EpochTime"] == 1_800_000_000
@@ -119,17 +119,17 @@ def test_keys_of_a_long_term_key() -> None:
 
 
 def test_keys_of_sessions() -> None:
-    plain = principal_keys(ALICE, Session(NOW, temporary=True))
+    plain = principal_keys(ALICE, RequestEnvironment(NOW, temporary=True))
     assert plain["aws:MultiFactorAuthPresent"] is False and "aws:MultiFactorAuthAge" not in plain
-    mfa = principal_keys(ALICE, Session(NOW, temporary=True, mfa_authenticated_at=NOW - 61.5))
+    mfa = principal_keys(ALICE, RequestEnvironment(NOW, temporary=True, mfa_authenticated_at=NOW - 61.5))
     assert mfa["aws:MultiFactorAuthPresent"] is True and mfa["aws:MultiFactorAuthAge"] == 61
 
 
 def test_keys_of_root_and_tags() -> None:
-    root = principal_keys(user("root", root=True), Session(NOW))
+    root = principal_keys(user("root", root=True), RequestEnvironment(NOW))
     assert root["aws:userid"] == ACCOUNT and "aws:username" not in root
     assert root["aws:PrincipalArn"] == f"arn:aws:iam::{ACCOUNT}:root" and root["aws:PrincipalType"] == "Account"
-    tagged = principal_keys(user("tina", tags=(Tag("team", "blue"),)), Session(NOW))
+    tagged = principal_keys(user("tina", tags=(Tag("team", "blue"),)), RequestEnvironment(NOW))
     assert tagged["aws:PrincipalTag/team"] == "blue"
 
 
@@ -150,10 +150,12 @@ def test_console_decision_for_a_user_signed_in_with_mfa() -> None:
         )
     )
     users = f"arn:aws:iam::{ACCOUNT}:user/"
-    signed_in_with_mfa = Session(NOW, temporary=True, mfa_authenticated_at=NOW - 10)
-    assert is_allowed([document], ALICE, "iam:ListUsers", users, signed_in_with_mfa)
-    assert not is_allowed([document], ALICE, "iam:ListUsers", users, Session(NOW, temporary=True))
-    assert is_allowed([], user("root", root=True), "iam:ListUsers", users, Session(NOW))
+    signed_in_with_mfa = RequestEnvironment(NOW, temporary=True, mfa_authenticated_at=NOW - 10)
+    assert is_allowed(Permissions((document,)), ALICE, "iam:ListUsers", users, signed_in_with_mfa)
+    assert not is_allowed(
+        Permissions((document,)), ALICE, "iam:ListUsers", users, RequestEnvironment(NOW, temporary=True)
+    )
+    assert is_allowed(Permissions(), user("root", root=True), "iam:ListUsers", users, RequestEnvironment(NOW))
 
 
 _ACTIONS = st.sampled_from(["iam:ListUsers", "iam:GetUser", "iam:CreateUser", "sts:AssumeRole", "iam:*", "*"])
@@ -182,15 +184,15 @@ def test_an_applicable_deny_is_never_overridden(
     allows: list[dict[str, Any]], deny: dict[str, Any], mfa_age: float | None, temporary: bool
 ) -> None:
     deny = {**deny, "Effect": "Deny"}
-    session = Session(
+    session = RequestEnvironment(
         NOW, temporary=temporary or mfa_age is not None, mfa_authenticated_at=None if mfa_age is None else NOW - mfa_age
     )
     denying = parse_policy(json.dumps({"Version": "2012-10-17", "Statement": [deny]}))
     allowing = [parse_policy(json.dumps({"Version": "2012-10-17", "Statement": [a]})) for a in allows] if allows else []
     resource = ALICE.arn
     for action in ("iam:ListUsers", "iam:GetUser", "sts:AssumeRole"):
-        alone = decide([denying], ALICE, action, resource, session).decision
-        combined = decide([*allowing, denying], ALICE, action, resource, session).decision
+        alone = decide(Permissions((denying,)), ALICE, action, resource, session).decision
+        combined = decide(Permissions((*allowing, denying)), ALICE, action, resource, session).decision
         if alone is Decision.EXPLICIT_DENY:
             assert combined is Decision.EXPLICIT_DENY
         else:

@@ -14,7 +14,7 @@ import pytest
 from tests.helpers import code_at
 from tests.server_harness import RunningServer, running_server
 from tests.sts.harness import ApiUser, add_user, put_policy, session_client, signing_on_server_clock
-from twostep.policy.managed import ADMINISTRATOR_ACCESS_ARN
+from twostep.policy.stored.models import ADMINISTRATOR_ACCESS_ARN
 
 FORCE_MFA = (Path(__file__).parents[2] / "docs" / "policies" / "force-mfa.json").read_text()
 INVALID_TOKEN = ("InvalidClientTokenId", "The security token included in the request is invalid.", 403)
@@ -34,7 +34,7 @@ def new_user(server: RunningServer, name: str, *policies: str, admin: bool = Tru
         if admin:
             with services.uow(readonly=True) as uow:
                 root = uow.users.root_of(server.account_id)
-            services.policies.attach_user_policy(server.account_id, name, ADMINISTRATOR_ACCESS_ARN, actor=root)
+            services.policies.user_policies.attach(server.account_id, name, ADMINISTRATOR_ACCESS_ARN, actor=root)
     return created
 
 

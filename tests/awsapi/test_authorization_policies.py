@@ -19,7 +19,7 @@ from twostep.awsapi.protocol.errors import ApiError
 from twostep.bootstrap import Services
 from twostep.clock import FrozenClock
 from twostep.identity.models import User
-from twostep.policy.managed import ADMINISTRATOR_ACCESS_ARN
+from twostep.policy.stored.models import ADMINISTRATOR_ACCESS_ARN
 
 FORCE_MFA = (Path(__file__).parents[2] / "docs" / "policies" / "force-mfa.json").read_text()
 LONG_TERM, MFA_SESSION, PLAIN_SESSION = "long-term", "mfa-session", "session-without-mfa"
@@ -40,7 +40,7 @@ def put(services: Services, root: User, user: User, name: str, statements: list[
     document = (
         statements if isinstance(statements, str) else json.dumps({"Version": "2012-10-17", "Statement": statements})
     )
-    services.policies.put_user_policy(root.account_id, user.name, name, document, actor=root)
+    services.policies.user_policies.put(root.account_id, user.name, name, document, actor=root)
 
 
 def call(
@@ -83,7 +83,7 @@ def test_no_policy_means_access_denied_in_aws_words(services: Services, alice: U
 
 
 def test_explicit_deny_beats_allow(services: Services, root: User, alice: User) -> None:
-    services.policies.attach_user_policy(root.account_id, "alice", ADMINISTRATOR_ACCESS_ARN, actor=root)
+    services.policies.user_policies.attach(root.account_id, "alice", ADMINISTRATOR_ACCESS_ARN, actor=root)
     call(services, alice, "ListUsers")
     put(services, root, alice, "no-deleting", [{"Effect": "Deny", "Action": "iam:Delete*", "Resource": "*"}])
     call(services, alice, "ListUsers")
@@ -143,7 +143,7 @@ def test_force_mfa_policy_with_administrator_access(
     services: Services, root: User, alice: User, action: str, params: dict[str, Any], credentials: str, allowed: bool
 ) -> None:
     put(services, root, alice, "force-mfa", FORCE_MFA)
-    services.policies.attach_user_policy(root.account_id, "alice", ADMINISTRATOR_ACCESS_ARN, actor=root)
+    services.policies.user_policies.attach(root.account_id, "alice", ADMINISTRATOR_ACCESS_ARN, actor=root)
     if allowed:
         call(services, alice, action, params, credentials=credentials)
     else:
@@ -228,6 +228,6 @@ def test_resources_carry_the_users_path(services: Services, root: User, alice: U
 def test_another_accounts_permissions_do_not_leak(services: Services, root: User, alice: User) -> None:
     _, other_root = services.identity.create_account("other@example.com", "correct horse battery")
     mallory = services.identity.create_user(other_root.account_id, "mallory", actor=other_root)
-    services.policies.attach_user_policy(other_root.account_id, "mallory", ADMINISTRATOR_ACCESS_ARN, actor=other_root)
+    services.policies.user_policies.attach(other_root.account_id, "mallory", ADMINISTRATOR_ACCESS_ARN, actor=other_root)
     call(services, mallory, "ListUsers")
     refusal(services, alice, "ListUsers")

@@ -133,7 +133,7 @@ def test_attach_detach_and_delete(iam: Any, server: RunningServer) -> None:
         iam.delete_policy(PolicyArn=arn)
     with server.services() as services:  # what the authorizer will read
         abby = services.identity.user(server.account_id, "abby")
-        documents = services.policies.policies_for(abby)
+        documents = services.policies.policies_for(abby).policies
     assert len(documents) == 2
     iam.detach_user_policy(UserName="abby", PolicyArn=arn)
     with pytest.raises(iam.exceptions.NoSuchEntityException) as not_attached:

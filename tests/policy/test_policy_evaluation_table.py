@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from twostep.policy import ContextValue, Decision, RequestContext, evaluate, parse_policy
+from twostep.policy.language import ContextValue, Decision, RequestContext, evaluate, parse_policy
 
 ALLOW, IMPLICIT, EXPLICIT = Decision.ALLOW, Decision.IMPLICIT_DENY, Decision.EXPLICIT_DENY
 ACCOUNT = "123456789012"

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from twostep.policy.conditions import parse_date, parse_number, parse_operator
-from twostep.policy.matching import action_matches, arn_like, expand, like, resource_matches
+from twostep.policy.language.conditions import parse_date, parse_number, parse_operator
+from twostep.policy.language.matching import action_matches, arn_like, expand, like, resource_matches
 
 KEYS = {"aws:username": "alice", "aws:principaltag/quote": "it's"}
 

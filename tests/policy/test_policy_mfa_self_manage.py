@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from twostep.policy import ContextValue, Decision, RequestContext, evaluate, explain, parse_policy
+from twostep.policy.language import ContextValue, Decision, RequestContext, evaluate, explain, parse_policy
 
 ACCOUNT = "123456789012"
 OWN_USER = f"arn:aws:iam::{ACCOUNT}:user/alice"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from twostep.policy import (
+from twostep.policy.language import (
     Condition,
     ConditionOperator,
     MalformedPolicyDocument,

@@ -14,7 +14,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from twostep.policy import (
+from twostep.policy.language import (
     ContextValue,
     Decision,
     MalformedPolicyDocument,

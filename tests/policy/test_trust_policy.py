@@ -8,11 +8,12 @@ from typing import Any
 import pytest
 
 from twostep.identity.models import User
-from twostep.policy.access import Session, decide, principal_keys, request_context
-from twostep.policy.document import parse_policy
-from twostep.policy.errors import NO_PRINCIPAL, MalformedPolicyDocument
-from twostep.policy.evaluator import Decision, Explanation
-from twostep.roles.models import AssumedRoleUser, Role
+from twostep.identity.principal import Principal
+from twostep.policy.language.access import Permissions, RequestEnvironment, decide, principal_keys, request_context
+from twostep.policy.language.document import parse_policy
+from twostep.policy.language.errors import NO_PRINCIPAL, MalformedPolicyDocument
+from twostep.policy.language.evaluator import Decision, Explanation
+from twostep.roles.models import Role
 from twostep.roles.trust import (
     ROOT_REFUSED,
     Naming,
@@ -137,9 +138,9 @@ def test_naming() -> None:
 # -- the trust policy's decision --------------------------------------------------------------------------------
 
 
-def context_for(caller: User, *, mfa_at: float | None = None, temporary: bool = False) -> Any:
-    session = Session(NOW, temporary=temporary or mfa_at is not None, mfa_authenticated_at=mfa_at)
-    return request_context(caller, "sts:AssumeRole", ROLE_ARN, session)
+def context_for(caller: Principal, *, mfa_at: float | None = None, temporary: bool = False) -> Any:
+    environment = RequestEnvironment(NOW, temporary=temporary or mfa_at is not None, mfa_authenticated_at=mfa_at)
+    return request_context(caller, "sts:AssumeRole", ROLE_ARN, environment)
 
 
 def test_mfa_conditions_are_evaluated_in_the_callers_context() -> None:
@@ -210,7 +211,7 @@ def test_assume_role_decision() -> None:
 
 
 def test_keys_of_a_role_session() -> None:
-    keys = principal_keys(SESSION, Session(NOW, temporary=True, mfa_authenticated_at=NOW - 10))
+    keys = principal_keys(SESSION, RequestEnvironment(NOW, temporary=True, mfa_authenticated_at=NOW - 10))
     assert SESSION.arn == f"arn:aws:sts::{ACCOUNT}:assumed-role/admin/s1"
     assert keys["aws:PrincipalArn"] == ROLE.arn == ROLE_ARN
     assert keys["aws:PrincipalType"] == "AssumedRole"
@@ -229,16 +230,15 @@ def test_a_session_policy_narrows_the_roles_policies() -> None:
     deny = json.dumps(
         {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "iam:ListRoles", "Resource": "*"}]}
     )
-    session = Session(NOW, temporary=True)
+    environment = RequestEnvironment(NOW, temporary=True)
+    session = ROLE.session("s", source_user_id=ALICE.id)
 
-    def decision(caller: AssumedRoleUser, action: str, policies: list[Any]) -> Decision:
-        return decide(policies, caller, action, "*", session).decision
+    def decision(action: str, policies: list[Any], session_policy: str | None = None) -> Decision:
+        bound = parse_policy(session_policy) if session_policy is not None else None
+        return decide(Permissions(tuple(policies), bound), session, action, "*", environment).decision
 
-    plain = ROLE.session("s", source_user_id=ALICE.id)
-    narrowed = ROLE.session("s", source_user_id=ALICE.id, session_policy=narrow)
-    denying = ROLE.session("s", source_user_id=ALICE.id, session_policy=deny)
-    assert decision(plain, "iam:CreateUser", [role_policy]) is Decision.ALLOW
-    assert decision(narrowed, "iam:ListUsers", [role_policy]) is Decision.ALLOW
-    assert decision(narrowed, "iam:CreateUser", [role_policy]) is Decision.IMPLICIT_DENY
-    assert decision(narrowed, "iam:ListUsers", []) is Decision.IMPLICIT_DENY  # the session policy grants nothing
-    assert decision(denying, "iam:ListRoles", [role_policy]) is Decision.EXPLICIT_DENY
+    assert decision("iam:CreateUser", [role_policy]) is Decision.ALLOW
+    assert decision("iam:ListUsers", [role_policy], narrow) is Decision.ALLOW
+    assert decision("iam:CreateUser", [role_policy], narrow) is Decision.IMPLICIT_DENY
+    assert decision("iam:ListUsers", [], narrow) is Decision.IMPLICIT_DENY  # the session policy grants nothing
+    assert decision("iam:ListRoles", [role_policy], deny) is Decision.EXPLICIT_DENY

@@ -1,4 +1,4 @@
-"""Roles, AssumeRole and groups in the domain, on a real store (both engines) with a frozen clock."""
+"""Roles and AssumeRole in the domain, on a real store (both engines) with a frozen clock."""
 
 from __future__ import annotations
 
@@ -10,23 +10,20 @@ import pytest
 from tests.helpers import code_at
 from twostep.bootstrap import Services
 from twostep.clock import FrozenClock
-from twostep.groups.errors import GroupAlreadyExists, GroupHasDependents, NoSuchGroup, NotAMember
-from twostep.identity.errors import UserHasDependents
 from twostep.identity.models import User
-from twostep.policy.access import Session
-from twostep.policy.errors import MalformedPolicyDocument
-from twostep.policy.managed import ADMINISTRATOR_ACCESS_ARN
-from twostep.policy.service_errors import PolicyInUse, PolicyLimitExceeded
+from twostep.identity.principal import Principal, RoleSession
+from twostep.policy.language.access import RequestEnvironment
+from twostep.policy.language.errors import MalformedPolicyDocument
+from twostep.policy.stored.errors import NoSuchPolicy, PolicyInUse, PolicyLimitExceeded
+from twostep.policy.stored.models import ADMINISTRATOR_ACCESS_ARN
 from twostep.roles.errors import (
     InvalidRoleInput,
     InvalidTrustPolicy,
     NoSuchRole,
-    NoSuchRolePolicy,
     RoleAlreadyExists,
     RoleHasDependents,
     RoleLimitExceeded,
 )
-from twostep.roles.models import AssumedRoleUser
 from twostep.sts.errors import (
     AssumeRoleDenied,
     InvalidSessionToken,
@@ -34,6 +31,7 @@ from twostep.sts.errors import (
     RoleDurationTooLong,
     SessionExpired,
 )
+from twostep.sts.models import AssumeRoleRequest
 
 
 def document(*statements: dict[str, Any]) -> str:
@@ -70,16 +68,10 @@ def enrol(services: Services, clock: FrozenClock, user: User) -> tuple[str, byte
     return new.device.serial, new.seed
 
 
-def assume(services: Services, caller: User, role_arn: str, **kwargs: Any) -> Any:
-    session = kwargs.pop("session", Session(services.clock.now()))
-    return services.sts.assume_role(
-        caller,
-        caller_session=session,
-        identity_policies=services.policies.policies_for(caller),
-        role_arn=role_arn,
-        session_name=kwargs.pop("session_name", "s1"),
-        **kwargs,
-    )
+def assume(services: Services, caller: Principal, role_arn: str, **kwargs: Any) -> Any:
+    environment = kwargs.pop("environment", RequestEnvironment(services.clock.now()))
+    request = AssumeRoleRequest(role_arn, kwargs.pop("session_name", "s1"), **kwargs)
+    return services.sts.assume_role(caller, request, environment)
 
 
 # -- roles ------------------------------------------------------------------------------------------------------
@@ -127,30 +119,30 @@ def test_role_input_is_checked(services: Services, root: User, alice: User) -> N
 def test_role_policies_and_delete_conflicts(services: Services, root: User) -> None:
     account, roles = root.account_id, services.roles
     roles.create_role(account, "ops", trusting(account), actor=root)
-    roles.put_role_policy(account, "ops", "list", allow("iam:ListUsers"), actor=root)
-    assert roles.role_policy_names(account, "ops") == ["list"]
-    with pytest.raises(NoSuchRolePolicy):
-        roles.role_policy(account, "ops", "none")
+    roles.policies.put(account, "ops", "list", allow("iam:ListUsers"), actor=root)
+    assert roles.policies.names(account, "ops") == ["list"]
+    with pytest.raises(NoSuchPolicy, match="The role policy with name none cannot be found"):
+        roles.policies.get(account, "ops", "none")
     with pytest.raises(RoleHasDependents, match="must delete policies first"):
         roles.delete_role(account, "ops", actor=root)
-    roles.delete_role_policy(account, "ops", "list", actor=root)
-    roles.attach_role_policy(account, "ops", ADMINISTRATOR_ACCESS_ARN, actor=root)
-    roles.attach_role_policy(account, "ops", ADMINISTRATOR_ACCESS_ARN, actor=root)  # twice: no change
-    assert [p.arn for p in roles.attached_policies(account, "ops")] == [ADMINISTRATOR_ACCESS_ARN]
+    roles.policies.delete(account, "ops", "list", actor=root)
+    roles.policies.attach(account, "ops", ADMINISTRATOR_ACCESS_ARN, actor=root)
+    roles.policies.attach(account, "ops", ADMINISTRATOR_ACCESS_ARN, actor=root)  # twice: no change
+    assert [p.arn for p in roles.policies.attached(account, "ops")] == [ADMINISTRATOR_ACCESS_ARN]
     assert services.policies.policy(account, ADMINISTRATOR_ACCESS_ARN).attachment_count == 1
     with pytest.raises(RoleHasDependents, match="must detach all policies first"):
         roles.delete_role(account, "ops", actor=root)
     managed = services.policies.create_policy(account, "mine", allow("iam:Get*"), actor=root)
-    roles.attach_role_policy(account, "ops", managed.arn, actor=root)
+    roles.policies.attach(account, "ops", managed.arn, actor=root)
     with pytest.raises(PolicyInUse):
         services.policies.delete_policy(account, managed.arn, actor=root)
-    roles.detach_role_policy(account, "ops", managed.arn, actor=root)
-    roles.detach_role_policy(account, "ops", ADMINISTRATOR_ACCESS_ARN, actor=root)
+    roles.policies.detach(account, "ops", managed.arn, actor=root)
+    roles.policies.detach(account, "ops", ADMINISTRATOR_ACCESS_ARN, actor=root)
     roles.delete_role(account, "ops", actor=root)
     roles.create_role(account, "big", trusting(account), actor=root)
     statements = [{"Sid": f"s{i}", "Effect": "Allow", "Action": "iam:GetUser", "Resource": "*"} for i in range(200)]
     with pytest.raises(PolicyLimitExceeded, match="Maximum policy size of 10240 bytes exceeded for role big"):
-        roles.put_role_policy(account, "big", "p", document(*statements), actor=root)
+        roles.policies.put(account, "big", "p", document(*statements), actor=root)
 
 
 # -- AssumeRole -------------------------------------------------------------------------------------------------
@@ -162,7 +154,7 @@ def test_assume_role_with_mfa(services: Services, clock: FrozenClock, root: User
     role = services.roles.create_role(
         account, "ops", trusting(alice.arn, {"Bool": {"aws:MultiFactorAuthPresent": "true"}}), actor=root
     )
-    services.roles.put_role_policy(account, "ops", "list", allow("iam:ListUsers"), actor=root)
+    services.roles.policies.put(account, "ops", "list", allow("iam:ListUsers"), actor=root)
     with pytest.raises(AssumeRoleDenied) as refused:
         assume(services, alice, role.arn)
     assert (
@@ -177,10 +169,10 @@ def test_assume_role_with_mfa(services: Services, clock: FrozenClock, root: User
     with pytest.raises(MfaCodeInvalid):  # the code is spent
         assume(services, alice, role.arn, serial_number=serial, token_code=code)
     resolved = services.sts.resolve(issued.access_key_id, issued.session_token)
-    assert isinstance(resolved.user, AssumedRoleUser)
-    assert resolved.user.arn == f"arn:aws:sts::{account}:assumed-role/ops/s1"
-    assert resolved.user.source_user_id == alice.id and not resolved.user.is_root
-    assert len(services.policies.policies_for(resolved.user)) == 1  # the role's, not alice's
+    assert isinstance(resolved.principal, RoleSession)
+    assert resolved.principal.arn == f"arn:aws:sts::{account}:assumed-role/ops/s1"
+    assert resolved.principal.source_user_id == alice.id and not resolved.principal.is_root
+    assert len(services.policies.policies_for(resolved.principal).policies) == 1  # the role's, not alice's
     clock.advance(900)
     with pytest.raises(SessionExpired):
         services.sts.resolve(issued.access_key_id, issued.session_token)
@@ -197,10 +189,10 @@ def test_durations_and_role_chaining(services: Services, clock: FrozenClock, roo
     second = services.roles.create_role(account, "second", trusting(first.arn), actor=root)
     with pytest.raises(AssumeRoleDenied):  # alice herself is not trusted by the second role
         assume(services, alice, second.arn)
-    session = Session(clock.now(), temporary=True)
+    environment = RequestEnvironment(clock.now(), temporary=True)
     with pytest.raises(RoleDurationTooLong, match="1 hour session limit"):
-        assume(services, chained, second.arn, session=session, duration_seconds=3601)
-    again = assume(services, chained, second.arn, session=session, session_name="s2")
+        assume(services, chained, second.arn, environment=environment, duration_seconds=3601)
+    again = assume(services, chained, second.arn, environment=environment, session_name="s2")
     assert again.principal.arn == f"arn:aws:sts::{account}:assumed-role/second/s2"
     assert again.issued.credential.user_id == alice.id
 
@@ -224,7 +216,7 @@ def test_account_trust_needs_an_identity_allow(services: Services, root: User, a
     role = services.roles.create_role(account, "ops", trusting(account), actor=root)
     with pytest.raises(AssumeRoleDenied, match="because no identity-based policy allows the sts:AssumeRole action"):
         assume(services, alice, role.arn)
-    services.policies.put_user_policy(account, "alice", "assume", allow("sts:AssumeRole", role.arn), actor=root)
+    services.policies.user_policies.put(account, "alice", "assume", allow("sts:AssumeRole", role.arn), actor=root)
     assume(services, alice, role.arn)
 
 
@@ -234,41 +226,3 @@ def test_deleting_the_role_ends_its_sessions(services: Services, root: User, ali
     services.roles.delete_role(root.account_id, "ops", actor=root)
     with pytest.raises(InvalidSessionToken):
         services.sts.resolve(issued.access_key_id, issued.session_token)
-
-
-# -- groups -----------------------------------------------------------------------------------------------------
-
-
-def test_groups_give_their_members_policies(services: Services, root: User, alice: User) -> None:
-    account, groups = root.account_id, services.groups
-    group = groups.create_group(account, "devs", actor=root, path="/eng/")
-    assert group.id.startswith("AGPA") and group.arn == f"arn:aws:iam::{account}:group/eng/devs"
-    with pytest.raises(GroupAlreadyExists):
-        groups.create_group(account, "DEVS", actor=root)
-    groups.put_group_policy(account, "devs", "list", allow("iam:ListUsers"), actor=root)
-    groups.attach_group_policy(account, "devs", ADMINISTRATOR_ACCESS_ARN, actor=root)
-    assert services.policies.policies_for(alice) == []
-    groups.add_user(account, "devs", "alice", actor=root)
-    groups.add_user(account, "devs", "alice", actor=root)  # twice: no change
-    texts = [p.text for p in services.policies.policies_for(alice)]
-    assert len(texts) == 2 and "iam:ListUsers" in texts[0]
-    assert [u.name for u in groups.group_with_members(account, "devs")[1]] == ["alice"]
-    assert [g.name for g in groups.groups_for_user(account, "alice")] == ["devs"]
-    with pytest.raises(UserHasDependents, match="must remove user from all groups first"):
-        services.identity.delete_user(account, "alice", actor=root)
-    with pytest.raises(GroupHasDependents, match="must remove users from group first"):
-        groups.delete_group(account, "devs", actor=root)
-    groups.remove_user(account, "devs", "alice", actor=root)
-    with pytest.raises(NotAMember):
-        groups.remove_user(account, "devs", "alice", actor=root)
-    assert services.policies.policies_for(alice) == []
-    with pytest.raises(GroupHasDependents, match="must delete policies first"):
-        groups.delete_group(account, "devs", actor=root)
-    groups.delete_group_policy(account, "devs", "list", actor=root)
-    with pytest.raises(GroupHasDependents, match="must detach all policies first"):
-        groups.delete_group(account, "devs", actor=root)
-    groups.detach_group_policy(account, "devs", ADMINISTRATOR_ACCESS_ARN, actor=root)
-    groups.delete_group(account, "devs", actor=root)
-    with pytest.raises(NoSuchGroup):
-        groups.group(account, "devs")
-    services.identity.delete_user(account, "alice", actor=root)

@@ -83,7 +83,7 @@ def add_user(services: bootstrap.Services, account_id: str, name: str, *, device
 def put_policy(services: bootstrap.Services, user: User, name: str, document: str) -> None:
     with services.uow(readonly=True) as uow:
         root = uow.users.root_of(user.account_id)
-    services.policies.put_user_policy(user.account_id, user.name, name, document, actor=root)
+    services.policies.user_policies.put(user.account_id, user.name, name, document, actor=root)
 
 
 @contextmanager

@@ -38,7 +38,8 @@ def test_without_mfa_the_credentials_carry_no_mfa_context(services: Services, cl
     assert issued.expiration == clock.now() + 43_200
     assert not issued.credential.mfa_present
     resolved = services.sts.resolve(issued.access_key_id, issued.session_token)
-    assert resolved.user.id == alice.id and resolved.secret_access_key == issued.secret_access_key
+    assert resolved.principal == services.identity.user(alice.account_id, "alice")
+    assert resolved.secret_access_key == issued.secret_access_key
 
 
 def test_a_valid_code_gives_mfa_context(services: Services, clock: FrozenClock, alice: User) -> None:

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from twostep.identity.models import User
-from twostep.policy.evaluator import ContextValue
+from twostep.identity.principal import Principal
+from twostep.policy.language.evaluator import ContextValue
 
 Kind = Literal["user", "group", "role", "policy", "mfa", "*"]
 How = Literal["name", "new", "prefix", "arn", "key", "caller"]
@@ -166,7 +167,7 @@ class Directory:
     """What resolving a resource needs to know about the caller's account."""
 
     account_id: str
-    caller: User
+    caller: Principal
     find_user: Callable[[str], User | None]  # by name, in this account
     find_key_owner: Callable[[str], User | None]  # by access key id, in this account
     find_arn: Callable[[str, str], str | None] = lambda kind, name: None  # a role's or group's ARN, with its path

@@ -1,9 +1,10 @@
 """May this caller perform this action? Every handler runs only after authorize() said yes.
 
 The caller's identity-based policies are evaluated against the action's resource (action_resources) and the
-request context (twostep.policy.access): explicit Deny beats Allow, no Allow means AccessDenied, the root user
-may do everything in its own account, and GetSessionToken/GetCallerIdentity need no permission at all.
-Handlers see only the caller's own account (S26), whatever this module decides.
+request context (twostep.policy.language.access): explicit Deny beats Allow, no Allow means AccessDenied, the root
+user may do everything in its own account, and GetSessionToken/GetCallerIdentity need no permission at all.
+Handlers see only the caller's own account (S26), whatever this module decides. Everything here is asked of the
+services.
 """
 
 from __future__ import annotations
@@ -19,15 +20,16 @@ from twostep.awsapi.action_resources import (
 )
 from twostep.awsapi.context import CallContext
 from twostep.awsapi.protocol.errors import ApiError
+from twostep.groups.errors import NoSuchGroup
 from twostep.identity.errors import NoSuchUser
 from twostep.identity.models import User
-from twostep.policy.access import Session, decide, denial_message
-from twostep.policy.evaluator import Decision
+from twostep.policy.language.access import RequestEnvironment, decide, denial_message
+from twostep.policy.language.evaluator import Decision
+from twostep.roles.errors import NoSuchRole
 
 
 def _directory(context: CallContext) -> Directory:
-    services, caller = context.services, context.caller.user
-    account_id = caller.account_id
+    services, account_id = context.services, context.caller.account_id
 
     def find_user(name: str) -> User | None:
         try:
@@ -36,22 +38,24 @@ def _directory(context: CallContext) -> Directory:
             return None
 
     def find_key_owner(key_id: str) -> User | None:
-        with services.uow(readonly=True) as uow:
-            found = uow.access_keys.get(key_id)
-            owner = uow.users.get(found[0].user_id) if found is not None else None
-        return owner if owner is not None and owner.account_id == account_id else None
+        return services.identity.access_key_owner(account_id, key_id)
 
     def find_arn(kind: str, name: str) -> str | None:
-        with services.uow(readonly=True) as uow:
-            entity = uow.roles.by_name(account_id, name) if kind == "role" else uow.groups.by_name(account_id, name)
-        return entity.arn if entity is not None else None
+        try:
+            entity = (
+                services.roles.role(account_id, name) if kind == "role" else services.groups.group(account_id, name)
+            )
+        except (NoSuchRole, NoSuchGroup):
+            return None
+        return entity.arn
 
-    return Directory(account_id, caller, find_user, find_key_owner, find_arn)
+    return Directory(account_id, context.caller.principal, find_user, find_key_owner, find_arn)
 
 
-def session_of(context: CallContext) -> Session:
+def environment_of(context: CallContext) -> RequestEnvironment:
+    """The request as the policy language sees it: when, from where, and how the caller signed it."""
     caller = context.caller
-    return Session(
+    return RequestEnvironment(
         now=context.now,
         temporary=caller.temporary,
         mfa_authenticated_at=caller.mfa_authenticated_at,
@@ -65,13 +69,13 @@ def authorize(context: CallContext, params: dict[str, Any]) -> None:
     operation = (context.service, context.action)
     if operation in NO_PERMISSION_NEEDED or operation in DECIDED_BY_OPERATION:
         return
-    user = context.caller.user
-    if user.is_root:
+    principal = context.caller.principal
+    if principal.is_root:
         return
     action = f"{context.service}:{context.action}"
     resource = resource_arn(context.service, context.action, params, _directory(context))
-    policies = context.services.policies.policies_for(user)
+    permissions = context.services.policies.policies_for(principal)
     extra = condition_keys(context.service, context.action, params)
-    explanation = decide(policies, user, action, resource, session_of(context), extra)
+    explanation = decide(permissions, principal, action, resource, environment_of(context), extra)
     if explanation.decision is not Decision.ALLOW:
-        raise ApiError("AccessDenied", denial_message(user, action, resource, explanation.decision), 403)
+        raise ApiError("AccessDenied", denial_message(principal, action, resource, explanation.decision), 403)

@@ -8,14 +8,14 @@ from typing import Any
 
 from twostep.bootstrap import Services
 from twostep.identity.models import User
-from twostep.roles.models import AssumedRoleUser
+from twostep.identity.principal import Principal
 
 
 @dataclass(frozen=True)
 class Caller:
     """The principal behind a verified SigV4 signature."""
 
-    user: User
+    principal: Principal
     access_key_id: str
     temporary: bool = False  # STS credentials (ASIA...) rather than a long-term key
     mfa_authenticated_at: float | None = None  # when the session's MFA code was checked, if it was
@@ -26,12 +26,17 @@ class Caller:
 
     @property
     def account_id(self) -> str:
-        return self.user.account_id
+        return self.principal.account_id
+
+    @property
+    def user(self) -> User | None:
+        """The root or IAM user calling; None for a role session, which is no user."""
+        return self.principal if isinstance(self.principal, User) else None
 
     @property
     def assumed_role(self) -> bool:
-        """Credentials from AssumeRole: ``user`` is the role session (roles/models.AssumedRoleUser)."""
-        return isinstance(self.user, AssumedRoleUser)
+        """Credentials from AssumeRole: the principal is a role session (identity.principal.RoleSession)."""
+        return self.user is None
 
 
 @dataclass(frozen=True)

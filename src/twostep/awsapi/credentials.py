@@ -56,7 +56,7 @@ class CredentialResolver:
             raise ApiError("ExpiredToken", EXPIRED_TOKEN, 403) from None
         credential = session.credential
         caller = Caller(
-            session.user,
+            session.principal,
             credential.access_key_id,
             temporary=True,
             mfa_authenticated_at=credential.mfa_authenticated_at,

@@ -1,23 +1,26 @@
-"""Domain failures as the AWS errors botocore maps to its exception classes: the one translation table.
+"""Domain failures as the AWS errors botocore maps to its exception classes: one translation per service.
 
-Every IAM handler runs inside :func:`translating`, so a handler just calls the services and lets their typed
-errors rise. The message is the domain's (each domain error's text is already IAM's wording), except for a
+Every IAM and STS handler runs inside :func:`translating`, so a handler just calls the services and lets their
+typed errors rise. The message is the domain's (each domain error's text is already AWS's wording), except for a
 rejected code, which always reads the same whatever the reason (S13).
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from twostep.awsapi.context import CallContext, Handler
-from twostep.awsapi.protocol.errors import ApiError, iam_error
+from twostep.awsapi.protocol.errors import ApiError, iam_error, sts_error
 from twostep.groups import errors as groups
 from twostep.identity import errors as identity
 from twostep.mfa import errors as mfa
-from twostep.policy import service_errors as policies
-from twostep.policy.errors import MalformedPolicyDocument, PolicyTooLarge
+from twostep.policy.language.errors import MalformedPolicyDocument, PolicyTooLarge
+from twostep.policy.stored import errors as policies
 from twostep.roles import errors as roles
+from twostep.sts import errors as sts
 
 INVALID_CODE = "Authentication code for device is not valid."
 
@@ -56,14 +59,12 @@ ERROR_CODES: dict[type[Exception], str] = {
     policies.NoSuchPolicy: "NoSuchEntity",
     policies.PolicyAlreadyExists: "EntityAlreadyExists",
     policies.PolicyLimitExceeded: "LimitExceeded",
-    policies.PolicyNotAttachable: "PolicyNotAttachable",
     policies.PolicyInUse: "DeleteConflict",
     policies.InvalidPolicyArn: "InvalidInput",
     policies.PolicyNotModifiable: "InvalidInput",
     policies.PolicyStoreError: "InvalidInput",
     # roles
     roles.NoSuchRole: "NoSuchEntity",
-    roles.NoSuchRolePolicy: "NoSuchEntity",
     roles.RoleAlreadyExists: "EntityAlreadyExists",
     roles.RoleHasDependents: "DeleteConflict",
     roles.RoleLimitExceeded: "LimitExceeded",
@@ -71,7 +72,6 @@ ERROR_CODES: dict[type[Exception], str] = {
     roles.RoleError: "InvalidInput",
     # groups
     groups.NoSuchGroup: "NoSuchEntity",
-    groups.NoSuchGroupPolicy: "NoSuchEntity",
     groups.NotAMember: "NoSuchEntity",
     groups.GroupAlreadyExists: "EntityAlreadyExists",
     groups.GroupHasDependents: "DeleteConflict",
@@ -89,21 +89,51 @@ DOMAIN_ERRORS: tuple[type[Exception], ...] = (
 )
 
 
-def to_api_error(exc: Exception) -> ApiError:
-    """The AWS error for a domain failure (InvalidInput for one the table does not name)."""
-    code = next((ERROR_CODES[cls] for cls in type(exc).__mro__ if cls in ERROR_CODES), "InvalidInput")
+# STS API reference: a wrong TokenCode, a SerialNumber that is not one of the caller's devices and a refused
+# AssumeRole are AccessDenied (403) with AWS's texts; GetSessionToken with session credentials too.
+STS_ERROR_CODES: dict[type[Exception], str] = {
+    sts.MfaCodeInvalid: "AccessDenied",
+    sts.MfaDeviceInvalid: "AccessDenied",
+    sts.AssumeRoleDenied: "AccessDenied",
+    sts.SessionCredentialsNotAllowed: "AccessDenied",
+    sts.InvalidDuration: "ValidationError",
+    sts.RoleDurationTooLong: "ValidationError",
+    sts.InvalidSessionPolicy: "MalformedPolicyDocument",
+    sts.SessionPolicyTooLarge: "PackedPolicyTooLarge",
+}
+
+
+@dataclass(frozen=True)
+class Translation:
+    """One service's table: the domain failures its handlers let rise (``caught``), their codes (looked up
+    along the exception's MRO, ``fallback`` when none matches), and the service whose model gives the status."""
+
+    codes: Mapping[type[Exception], str]
+    caught: tuple[type[Exception], ...]
+    fallback: str
+    error: Callable[[str, str], ApiError]
+
+
+IAM = Translation(ERROR_CODES, DOMAIN_ERRORS, "InvalidInput", iam_error)
+STS = Translation(STS_ERROR_CODES, (sts.StsError,), "AccessDenied", sts_error)
+
+
+def to_api_error(exc: Exception, translation: Translation = IAM) -> ApiError:
+    """The AWS error for a domain failure (the service's fallback code for one the table does not name)."""
+    codes = translation.codes
+    code = next((codes[cls] for cls in type(exc).__mro__ if cls in codes), translation.fallback)
     message = INVALID_CODE if isinstance(exc, mfa.CodeRejected) else str(exc)
-    return iam_error(code, message)
+    return translation.error(code, message)
 
 
-def translating(handler: Handler) -> Handler:
-    """Wrap a handler so that domain failures leave it as AWS errors."""
+def translating(handler: Handler, translation: Translation = IAM) -> Handler:
+    """Wrap a handler so that domain failures leave it as the service's AWS errors."""
 
     @functools.wraps(handler)
     def run(context: CallContext, params: dict[str, Any]) -> dict[str, Any] | None:
         try:
             return handler(context, params)
-        except DOMAIN_ERRORS as exc:
-            raise to_api_error(exc) from None
+        except translation.caught as exc:
+            raise to_api_error(exc, translation) from None
 
     return run

@@ -20,7 +20,7 @@ from twostep.crypto.keyring import KeyRing
 from twostep.identity.errors import IdentityError
 from twostep.identity.password_policy import PasswordPolicy
 from twostep.identity.service import validate_email
-from twostep.policy.managed import ADMINISTRATOR_ACCESS_ARN
+from twostep.policy.stored.models import ADMINISTRATOR_ACCESS_ARN
 from twostep.settings import Settings
 from twostep.store.database import Database
 
@@ -54,7 +54,7 @@ def create_admin_user(services: bootstrap.Services, account_id: str, name: str) 
     """An IAM user with full permissions in the account, and an access key for boto3 and the aws CLI."""
     root = services.identity.root_user(account_id)
     user = services.identity.create_user(account_id, name, actor=root)
-    services.policies.attach_user_policy(account_id, user.name, ADMINISTRATOR_ACCESS_ARN, actor=root)
+    services.policies.user_policies.attach(account_id, user.name, ADMINISTRATOR_ACCESS_ARN, actor=root)
     key = services.identity.create_access_key(user, actor=root)
     return {"user_name": user.name, "access_key_id": key.key.id, "secret_access_key": key.secret_access_key}
 

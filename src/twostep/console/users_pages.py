@@ -16,7 +16,7 @@ from twostep.console.forms import Form
 from twostep.console.i18n import N_
 from twostep.console.pages import Console, redirect
 from twostep.identity.errors import InvalidName, PasswordRejected, UserAlreadyExists
-from twostep.policy import access
+from twostep.policy.language import access
 from twostep.signin.models import CurrentSession
 
 NOT_ALLOWED = N_("Your policies do not allow you to manage users.")
@@ -29,15 +29,15 @@ def routes(console: Console) -> list[BaseRoute]:
 def allowed(console: Console, request: Request, current: CurrentSession, action: str, resource: str) -> bool:
     """The same identity-policy decision the API makes, in the console session's context: a console sign-in is a
     temporary session, with aws:MultiFactorAuthPresent true when the MFA step was passed."""
-    session = access.Session(
+    environment = access.RequestEnvironment(
         now=console.services.clock.now(),
         temporary=True,
         mfa_authenticated_at=current.session.mfa_at,
         source_ip=client_address(request),
         secure_transport=security.is_https(request),
     )
-    policies = [] if current.user.is_root else console.services.policies.policies_for(current.user)
-    return access.is_allowed(policies, current.user, action, resource, session)
+    policies = console.services.policies.policies_for(current.user)
+    return access.is_allowed(policies, current.user, action, resource, environment)
 
 
 def may_manage_users(console: Console, request: Request) -> CurrentSession:

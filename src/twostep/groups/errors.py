@@ -12,11 +12,6 @@ class NoSuchGroup(GroupError):
         super().__init__(f"The group with name {name} cannot be found.")
 
 
-class NoSuchGroupPolicy(GroupError):
-    def __init__(self, name: str) -> None:
-        super().__init__(f"The group policy with name {name} cannot be found.")
-
-
 class NotAMember(GroupError):
     def __init__(self, user_name: str, group_name: str) -> None:
         super().__init__(f"The user with name {user_name} is not a member of the group {group_name}.")

@@ -1,4 +1,4 @@
-"""What groups need from storage (their policies: policy.ports.OwnedPolicyRepository)."""
+"""What groups need from storage (their policies: policy.stored.ports.OwnedPolicyRepository)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Protocol
 
 from twostep.groups.models import Group
 from twostep.identity.models import User
-from twostep.policy.ports import OwnedPolicyRepository, PolicyUnitOfWork
+from twostep.policy.stored.ports import PolicyUnitOfWork
 
 
 class GroupRepository(Protocol):
@@ -42,5 +42,3 @@ class GroupRepository(Protocol):
 class GroupUnitOfWork(PolicyUnitOfWork, Protocol):
     @property
     def groups(self) -> GroupRepository: ...
-    @property
-    def group_policies(self) -> OwnedPolicyRepository: ...

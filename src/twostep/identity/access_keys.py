@@ -11,6 +11,7 @@ from twostep.identity import aws_ids
 from twostep.identity.errors import AccessKeyLimit, InvalidName, NoSuchAccessKey
 from twostep.identity.models import AccessKey, User
 from twostep.identity.ports import IdentityUnitOfWork
+from twostep.identity.principal import Principal
 from twostep.unit_of_work import UnitOfWorkFactory
 
 MAX_ACCESS_KEYS_PER_USER = 2
@@ -41,7 +42,7 @@ class AccessKeys:
     _clock: Clock
     _keyring: KeyRing
 
-    def create_access_key(self, user: User, *, actor: User) -> NewAccessKey:
+    def create_access_key(self, user: User, *, actor: Principal) -> NewAccessKey:
         now = self._clock.now()
         key_id = aws_ids.new_access_key_id()
         secret = aws_ids.new_secret_access_key()
@@ -75,7 +76,7 @@ class AccessKeys:
             raise NoSuchAccessKey(key_id)
         return found[0]
 
-    def update_access_key(self, user: User, key_id: str, status: str, *, actor: User) -> None:
+    def update_access_key(self, user: User, key_id: str, status: str, *, actor: Principal) -> None:
         if status not in KEY_STATUSES:
             raise InvalidName(f"The status of an access key is Active or Inactive, not {status}.")
         now = self._clock.now()
@@ -86,7 +87,7 @@ class AccessKeys:
             uow.audit.append(AuditEvent("UpdateAccessKey", user.account_id, now, actor=actor.arn, details=details))
             uow.commit()
 
-    def delete_access_key(self, user: User, key_id: str, *, actor: User) -> None:
+    def delete_access_key(self, user: User, key_id: str, *, actor: Principal) -> None:
         now = self._clock.now()
         with self._uow() as uow:
             self._owned_key(uow, user, key_id)
@@ -94,6 +95,13 @@ class AccessKeys:
             details = {"userName": user.name, "accessKeyId": key_id}
             uow.audit.append(AuditEvent("DeleteAccessKey", user.account_id, now, actor=actor.arn, details=details))
             uow.commit()
+
+    def access_key_owner(self, account_id: str, key_id: str) -> User | None:
+        """The user of the account a key belongs to, whatever its status; None for an unknown key or another
+        account's."""
+        with self._uow(readonly=True) as uow:
+            found = uow.access_keys.get_with_owner(key_id)
+        return found[2] if found is not None and found[2].account_id == account_id else None
 
     def resolve_access_key(self, key_id: str) -> ResolvedAccessKey | None:
         """The key, its user and its secret, for checking a SigV4 signature; None for unknown or inactive keys."""

@@ -19,6 +19,7 @@ from twostep.identity.access_keys import MAX_ACCESS_KEYS_PER_USER
 from twostep.identity.errors import CredentialReportExpired, CredentialReportNotPresent
 from twostep.identity.models import AccessKey, User
 from twostep.identity.ports import IdentityUnitOfWork
+from twostep.identity.principal import Principal
 from twostep.unit_of_work import UnitOfWorkFactory
 
 REPORT_LIFETIME = 4 * 3600
@@ -154,7 +155,7 @@ class AccountReports:
             }
         return {**summary, **QUOTAS}
 
-    def generate_credential_report(self, account_id: str, *, actor: User) -> None:
+    def generate_credential_report(self, account_id: str, *, actor: Principal) -> None:
         now = self._clock.now()
         with self._uow() as uow:
             uow.audit.append(AuditEvent(GENERATE_EVENT, account_id, now, actor=actor.arn))

@@ -9,6 +9,7 @@ from twostep.identity.errors import LoginProfileExists, NoLoginProfile, NoSuchUs
 from twostep.identity.models import User
 from twostep.identity.password_policy import PasswordPolicy
 from twostep.identity.ports import IdentityUnitOfWork
+from twostep.identity.principal import Principal
 from twostep.unit_of_work import UnitOfWorkFactory
 
 
@@ -26,7 +27,7 @@ class LoginProfiles:
         name: str,
         password: str,
         *,
-        actor: User,
+        actor: Principal,
         create: bool,
         reset_required: bool = False,
     ) -> User:
@@ -52,7 +53,7 @@ class LoginProfiles:
         assert updated is not None
         return updated
 
-    def set_password_reset_required(self, account_id: str, name: str, required: bool, *, actor: User) -> None:
+    def set_password_reset_required(self, account_id: str, name: str, required: bool, *, actor: Principal) -> None:
         """UpdateLoginProfile without a new password: only the must-change-at-next-sign-in flag changes."""
         now = self._clock.now()
         with self._uow() as uow:
@@ -66,7 +67,7 @@ class LoginProfiles:
             uow.audit.append(AuditEvent("UpdateLoginProfile", account_id, now, actor=actor.arn, details=details))
             uow.commit()
 
-    def delete_login_profile(self, account_id: str, name: str, *, actor: User) -> None:
+    def delete_login_profile(self, account_id: str, name: str, *, actor: Principal) -> None:
         now = self._clock.now()
         with self._uow() as uow:
             user = uow.users.by_name(account_id, name)

@@ -43,6 +43,16 @@ class User:
         return f"arn:aws:iam::{self.account_id}:user{self.path}{self.name}"
 
     @property
+    def caller_id(self) -> str:
+        """GetCallerIdentity's UserId and the aws:userid key: the user's id; AWS gives root the account id."""
+        return self.account_id if self.is_root else self.id
+
+    @property
+    def entity_id(self) -> str:
+        """The unique id of the IAM entity acting: the user's own (see identity.principal)."""
+        return self.id
+
+    @property
     def has_login_profile(self) -> bool:
         return self.password_hash is not None
 

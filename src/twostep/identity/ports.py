@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Protocol
+from typing import Literal, Protocol
 
 from twostep.audit.ports import AuditLog
 from twostep.crypto.keyring import Sealed
@@ -71,10 +71,13 @@ class DeviceCounts(Protocol):
     def count_in_account(self, account_id: str, assigned: bool | None = None) -> int: ...
 
 
-class PolicyCounts(Protocol):
+class ManagedPolicyCounts(Protocol):
     def count_managed(self, account_id: str) -> int: ...
-    def count_inline(self, user_id: str) -> int: ...
-    def count_attached(self, user_id: str) -> int: ...
+
+
+class OwnedPolicyCounts(Protocol):
+    def count_inline(self, owner: Literal["user", "group", "role"], owner_id: str) -> int: ...
+    def count_attached(self, owner: Literal["user", "group", "role"], owner_id: str) -> int: ...
 
 
 class GroupCounts(Protocol):
@@ -104,7 +107,9 @@ class IdentityUnitOfWork(UnitOfWork, Protocol):
     @property
     def devices(self) -> DeviceCounts: ...
     @property
-    def policies(self) -> PolicyCounts: ...
+    def policies(self) -> ManagedPolicyCounts: ...
+    @property
+    def owned_policies(self) -> OwnedPolicyCounts: ...
     @property
     def groups(self) -> GroupCounts: ...
     @property

@@ -33,6 +33,7 @@ from twostep.identity.login_profiles import LoginProfiles
 from twostep.identity.models import ROOT_USER_NAME, Account, Tag, User
 from twostep.identity.password_policy import PasswordPolicy
 from twostep.identity.ports import IdentityUnitOfWork
+from twostep.identity.principal import Principal
 from twostep.identity.tags import checked_tags, with_tags, without_tags
 from twostep.unit_of_work import UnitOfWorkFactory
 
@@ -125,7 +126,7 @@ class IdentityService(LoginProfiles, AccessKeys, AccountReports):
         account_id: str,
         name: str,
         *,
-        actor: User,
+        actor: Principal,
         path: str = "/",
         tags: tuple[Tag, ...] = (),
         password: str | None = None,
@@ -170,11 +171,11 @@ class IdentityService(LoginProfiles, AccessKeys, AccountReports):
         with self._uow(readonly=True) as uow:
             return uow.users.list(account_id, path_prefix)
 
-    def add_user_tags(self, account_id: str, name: str, tags: tuple[Tag, ...], *, actor: User) -> None:
+    def add_user_tags(self, account_id: str, name: str, tags: tuple[Tag, ...], *, actor: Principal) -> None:
         """TagUser: a tag whose key exists (in any case) is replaced; 50 at most."""
         self._retag(account_id, name, actor, "TagUser", lambda existing: with_tags(existing, tags))
 
-    def remove_user_tags(self, account_id: str, name: str, keys: tuple[str, ...], *, actor: User) -> None:
+    def remove_user_tags(self, account_id: str, name: str, keys: tuple[str, ...], *, actor: Principal) -> None:
         """UntagUser: keys the user does not have are ignored."""
         self._retag(account_id, name, actor, "UntagUser", lambda existing: without_tags(existing, keys))
 
@@ -182,7 +183,7 @@ class IdentityService(LoginProfiles, AccessKeys, AccountReports):
         self,
         account_id: str,
         name: str,
-        actor: User,
+        actor: Principal,
         event: str,
         change: Callable[[tuple[Tag, ...]], tuple[Tag, ...]],
     ) -> None:
@@ -195,7 +196,7 @@ class IdentityService(LoginProfiles, AccessKeys, AccountReports):
             uow.audit.append(AuditEvent(event, account_id, now, actor=actor.arn, details={"userName": user.name}))
             uow.commit()
 
-    def delete_user(self, account_id: str, name: str, *, actor: User) -> None:
+    def delete_user(self, account_id: str, name: str, *, actor: Principal) -> None:
         now = self._clock.now()
         with self._uow() as uow:
             user = uow.users.by_name(account_id, name)
@@ -207,9 +208,9 @@ class IdentityService(LoginProfiles, AccessKeys, AccountReports):
                 raise UserHasDependents("Cannot delete entity, must delete access keys first.")
             if uow.devices.count_for_user(user.id):
                 raise UserHasDependents("Cannot delete entity, must delete MFA device first.")
-            if uow.policies.count_inline(user.id):
+            if uow.owned_policies.count_inline("user", user.id):
                 raise UserHasDependents("Cannot delete entity, must delete policies first.")
-            if uow.policies.count_attached(user.id):
+            if uow.owned_policies.count_attached("user", user.id):
                 raise UserHasDependents("Cannot delete entity, must detach all policies first.")
             if uow.groups.count_for_user(user.id):
                 raise UserHasDependents("Cannot delete entity, must remove user from all groups first.")

@@ -13,6 +13,7 @@ from twostep.clock import Clock
 from twostep.crypto.keyring import KeyRing
 from twostep.identity import aws_ids
 from twostep.identity.models import Tag, User
+from twostep.identity.principal import Principal
 from twostep.identity.tags import checked_tags, with_tags, without_tags
 from twostep.mfa.errors import (
     DeviceAlreadyExists,
@@ -50,7 +51,7 @@ class MfaService:
         self.verifier = verifier
 
     def create_virtual_device(
-        self, account_id: str, name: str, *, actor: User, path: str = "/", tags: tuple[Tag, ...] = ()
+        self, account_id: str, name: str, *, actor: Principal, path: str = "/", tags: tuple[Tag, ...] = ()
     ) -> NewDevice:
         new = self._new_device(account_id, name, actor, path, tags)
         with self._uow() as uow:
@@ -79,7 +80,7 @@ class MfaService:
             uow.commit()
         return new
 
-    def _new_device(self, account_id: str, name: str, actor: User, path: str, tags: tuple[Tag, ...]) -> NewDevice:
+    def _new_device(self, account_id: str, name: str, actor: Principal, path: str, tags: tuple[Tag, ...]) -> NewDevice:
         if not DEVICE_NAME.fullmatch(name):
             raise InvalidDeviceName("Device names use 1 to 226 letters, digits and + = , . @ _ - characters.")
         if not DEVICE_PATH.fullmatch(path) or len(path) > 512:
@@ -95,7 +96,7 @@ class MfaService:
             serial=device_serial(account_id, path, name),
             seed=self._keyring.seal(seed, seed_associated_data(device_id)),
             created_at=self._clock.now(),
-            created_by=actor.id,
+            created_by=actor.entity_id,
             tags=tags,
         )
         return NewDevice(device, seed)
@@ -151,7 +152,7 @@ class MfaService:
         return device
 
     def enable(
-        self, user: User, serial: str, code1: str, code2: str, *, actor: User, source_ip: str | None = None
+        self, user: User, serial: str, code1: str, code2: str, *, actor: Principal, source_ip: str | None = None
     ) -> MfaDevice:
         """EnableMFADevice: two consecutive codes prove the device holds the seed; both steps are spent."""
         now = self._clock.now()
@@ -174,7 +175,7 @@ class MfaService:
         return enabled
 
     def resync(
-        self, user: User, serial: str, code1: str, code2: str, *, actor: User, source_ip: str | None = None
+        self, user: User, serial: str, code1: str, code2: str, *, actor: Principal, source_ip: str | None = None
     ) -> None:
         """ResyncMFADevice: two consecutive codes anywhere near the server's time re-centre the drift and
         clear a lockout (fresh proof of possession, S8)."""
@@ -188,7 +189,7 @@ class MfaService:
             uow.audit.append(self._event("ResyncMFADevice", device, actor, now, user, source_ip))
             uow.commit()
 
-    def deactivate(self, user: User, serial: str, *, actor: User, source_ip: str | None = None) -> None:
+    def deactivate(self, user: User, serial: str, *, actor: Principal, source_ip: str | None = None) -> None:
         """DeactivateMFADevice: detach from the user; the virtual device stays in the account, unassigned."""
         now = self._clock.now()
         with self._uow() as uow:
@@ -205,7 +206,7 @@ class MfaService:
         user: User,
         serial: str,
         *,
-        actor: User,
+        actor: Principal,
         code: str | None = None,
         source_ip: str | None = None,
     ) -> None:
@@ -231,7 +232,7 @@ class MfaService:
             uow.audit.append(self._event("DeleteVirtualMFADevice", device, actor, now, source_ip=source_ip))
             uow.commit()
 
-    def delete(self, account_id: str, serial: str, *, actor: User) -> None:
+    def delete(self, account_id: str, serial: str, *, actor: Principal) -> None:
         now = self._clock.now()
         with self._uow() as uow:
             device = self._existing(uow, account_id, serial)
@@ -252,7 +253,7 @@ class MfaService:
             uow.audit.append(self._event("DeleteVirtualMFADevice", device, actor, now))
             uow.commit()
 
-    def set_tags(self, account_id: str, serial: str, tags: tuple[Tag, ...], *, actor: User) -> None:
+    def set_tags(self, account_id: str, serial: str, tags: tuple[Tag, ...], *, actor: Principal) -> None:
         now = self._clock.now()
         with self._uow() as uow:
             device = self._existing(uow, account_id, serial)
@@ -260,7 +261,7 @@ class MfaService:
             uow.audit.append(self._event("TagMFADevice", device, actor, now))
             uow.commit()
 
-    def add_tags(self, account_id: str, serial: str, tags: tuple[Tag, ...], *, actor: User) -> None:
+    def add_tags(self, account_id: str, serial: str, tags: tuple[Tag, ...], *, actor: Principal) -> None:
         """TagMFADevice: a tag whose key exists (in any case) is replaced; 50 at most."""
         now = self._clock.now()
         with self._uow() as uow:
@@ -269,7 +270,7 @@ class MfaService:
             uow.audit.append(self._event("TagMFADevice", device, actor, now))
             uow.commit()
 
-    def remove_tags(self, account_id: str, serial: str, keys: tuple[str, ...], *, actor: User) -> None:
+    def remove_tags(self, account_id: str, serial: str, keys: tuple[str, ...], *, actor: Principal) -> None:
         """UntagMFADevice: keys the device does not have are ignored."""
         now = self._clock.now()
         with self._uow() as uow:
@@ -278,7 +279,7 @@ class MfaService:
             uow.audit.append(self._event("UntagMFADevice", device, actor, now))
             uow.commit()
 
-    def unlock(self, account_id: str, serial: str, *, actor: User) -> None:
+    def unlock(self, account_id: str, serial: str, *, actor: Principal) -> None:
         """An administrator clears a device's failure lock (S8)."""
         now = self._clock.now()
         with self._uow() as uow:
@@ -291,7 +292,7 @@ class MfaService:
     def _event(
         name: str,
         device: MfaDevice,
-        actor: User,
+        actor: Principal,
         now: float,
         user: User | None = None,
         source_ip: str | None = None,

@@ -1,1 +1,2 @@
-"""IAM roles: the role itself, its trust policy, its permissions, and the principal of a session that assumed it."""
+"""IAM roles: the role itself, its trust policy and the AssumeRole decision, its permissions (the principal of
+a session that assumed it: identity.principal.RoleSession)."""

@@ -1,4 +1,4 @@
-"""Typed failures of roles and groups; the messages are IAM's texts, which the API adapter passes on unchanged."""
+"""Typed failures of roles; the messages are IAM's texts, which the API adapter passes on unchanged."""
 
 from __future__ import annotations
 
@@ -10,11 +10,6 @@ class RoleError(Exception):
 class NoSuchRole(RoleError):
     def __init__(self, name: str) -> None:
         super().__init__(f"The role with name {name} cannot be found.")
-
-
-class NoSuchRolePolicy(RoleError):
-    def __init__(self, name: str) -> None:
-        super().__init__(f"The role policy with name {name} cannot be found.")
 
 
 class RoleAlreadyExists(RoleError):

@@ -1,11 +1,11 @@
-"""What roles need from storage (their policies: policy.ports.OwnedPolicyRepository)."""
+"""What roles need from storage (their policies: policy.stored.ports.OwnedPolicyRepository)."""
 
 from __future__ import annotations
 
 from typing import Protocol
 
 from twostep.identity.models import Tag
-from twostep.policy.ports import PolicyUnitOfWork
+from twostep.policy.stored.ports import PolicyUnitOfWork
 from twostep.roles.models import Role
 
 

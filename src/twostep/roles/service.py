@@ -1,5 +1,5 @@
-"""IAM roles: CreateRole, GetRole, ListRoles, DeleteRole, UpdateAssumeRolePolicy, tags, and the role's
-permissions (inline role policies and attached managed policies).
+"""IAM roles: CreateRole, GetRole, ListRoles, DeleteRole, UpdateAssumeRolePolicy, tags; the role's permissions
+(inline role policies and attached managed policies) are ``RoleService.policies`` (policy.stored.owned).
 
 IAM API Reference and "IAM and AWS STS quotas": role names are 1-64 characters, unique per account in any case;
 MaxSessionDuration 3600..43200 seconds (1 hour by default); the trust policy holds at most 2,048 characters
@@ -16,17 +16,16 @@ from twostep.audit.events import AuditEvent
 from twostep.clock import Clock
 from twostep.identity import aws_ids
 from twostep.identity.models import Tag, User
+from twostep.identity.principal import Principal
 from twostep.identity.tags import checked_tags, with_tags, without_tags
-from twostep.policy import owned
-from twostep.policy.document import PolicyDocument, parse_policy
-from twostep.policy.errors import PolicyTooLarge
-from twostep.policy.managed import ManagedPolicy, OwnedPolicy
-from twostep.policy.service import PolicyService
+from twostep.policy.language.document import PolicyDocument, parse_policy
+from twostep.policy.language.errors import PolicyTooLarge
+from twostep.policy.stored.owned import OwnerKind
+from twostep.policy.stored.service import PolicyService
 from twostep.roles.errors import (
     InvalidRoleInput,
     InvalidTrustPolicy,
     NoSuchRole,
-    NoSuchRolePolicy,
     RoleAlreadyExists,
     RoleHasDependents,
     RoleLimitExceeded,
@@ -46,6 +45,7 @@ PATH = re.compile(r"/|/[\x21-\x7e]*/")
 TRUST_POLICY_CHARS = 2048
 ROLES_PER_ACCOUNT = 1000
 DESCRIPTION_CHARS = 1000
+ROLES = OwnerKind("role", inline_chars=10_240, attached_limit=10, owners=lambda uow: uow.roles, missing=NoSuchRole)
 
 
 def parse_trust_policy(document: str) -> PolicyDocument:
@@ -60,7 +60,7 @@ class RoleService:
     def __init__(self, uow: UnitOfWorkFactory[RoleUnitOfWork], clock: Clock, policies: PolicyService) -> None:
         self._uow = uow
         self._clock = clock
-        self._policies = policies
+        self.policies = policies.owned_by(ROLES)  # PutRolePolicy, AttachRolePolicy, ...
 
     # -- roles ------------------------------------------------------------------------------------------------
 
@@ -70,7 +70,7 @@ class RoleService:
         name: str,
         trust_policy: str,
         *,
-        actor: User,
+        actor: Principal,
         path: str = "/",
         description: str | None = None,
         max_session_duration: int | None = None,
@@ -120,19 +120,18 @@ class RoleService:
         with self._uow(readonly=True) as uow:
             return uow.roles.list(account_id, path_prefix)
 
-    def delete_role(self, account_id: str, name: str, *, actor: User) -> None:
+    def delete_role(self, account_id: str, name: str, *, actor: Principal) -> None:
         now = self._clock.now()
         with self._uow() as uow:
             role = self._role(uow, account_id, name)
-            if uow.role_policies.inline_for(role.id):
-                raise RoleHasDependents("Cannot delete entity, must delete policies first.")
-            if uow.role_policies.attached_to(role.id):
-                raise RoleHasDependents("Cannot delete entity, must detach all policies first.")
+            conflict = self.policies.blocking_deletion(uow, role.id)
+            if conflict is not None:
+                raise RoleHasDependents(conflict)
             uow.roles.delete(role.id)  # its sessions end with it
             uow.audit.append(self._event("DeleteRole", account_id, now, actor, roleName=role.name))
             uow.commit()
 
-    def update_trust_policy(self, account_id: str, name: str, document: str, *, actor: User) -> None:
+    def update_trust_policy(self, account_id: str, name: str, document: str, *, actor: Principal) -> None:
         parsed = parse_trust_policy(document)
         now = self._clock.now()
         with self._uow() as uow:
@@ -142,14 +141,19 @@ class RoleService:
             uow.audit.append(self._event("UpdateAssumeRolePolicy", account_id, now, actor, roleName=role.name))
             uow.commit()
 
-    def add_tags(self, account_id: str, name: str, tags: tuple[Tag, ...], *, actor: User) -> None:
+    def add_tags(self, account_id: str, name: str, tags: tuple[Tag, ...], *, actor: Principal) -> None:
         self._retag(account_id, name, actor, "TagRole", lambda existing: with_tags(existing, tags))
 
-    def remove_tags(self, account_id: str, name: str, keys: tuple[str, ...], *, actor: User) -> None:
+    def remove_tags(self, account_id: str, name: str, keys: tuple[str, ...], *, actor: Principal) -> None:
         self._retag(account_id, name, actor, "UntagRole", lambda existing: without_tags(existing, keys))
 
     def _retag(
-        self, account_id: str, name: str, actor: User, event: str, change: Callable[[tuple[Tag, ...]], tuple[Tag, ...]]
+        self,
+        account_id: str,
+        name: str,
+        actor: Principal,
+        event: str,
+        change: Callable[[tuple[Tag, ...]], tuple[Tag, ...]],
     ) -> None:
         now = self._clock.now()
         with self._uow() as uow:
@@ -157,65 +161,6 @@ class RoleService:
             uow.roles.set_tags(role.id, change(role.tags))
             uow.audit.append(self._event(event, account_id, now, actor, roleName=role.name))
             uow.commit()
-
-    # -- the role's permissions -------------------------------------------------------------------------------
-
-    def put_role_policy(self, account_id: str, role_name: str, name: str, document: str, *, actor: User) -> None:
-        owned.check_document(document)
-        now = self._clock.now()
-        with self._uow() as uow:
-            role = self._role(uow, account_id, role_name)
-            uow.roles.lock(role.id)
-            owned.put_inline(uow.role_policies, owned.ROLE_QUOTAS, role.id, role.name, name, document)
-            uow.audit.append(self._event("PutRolePolicy", account_id, now, actor, roleName=role.name, policyName=name))
-            uow.commit()
-
-    def role_policy(self, account_id: str, role_name: str, name: str) -> tuple[Role, OwnedPolicy]:
-        with self._uow(readonly=True) as uow:
-            role = self._role(uow, account_id, role_name)
-            policy = uow.role_policies.get_inline(role.id, name)
-        if policy is None:
-            raise NoSuchRolePolicy(name)
-        return role, policy
-
-    def role_policy_names(self, account_id: str, role_name: str) -> list[str]:
-        with self._uow(readonly=True) as uow:
-            role = self._role(uow, account_id, role_name)
-            return [p.name for p in uow.role_policies.inline_for(role.id)]
-
-    def delete_role_policy(self, account_id: str, role_name: str, name: str, *, actor: User) -> None:
-        now = self._clock.now()
-        with self._uow() as uow:
-            role = self._role(uow, account_id, role_name)
-            if not uow.role_policies.delete_inline(role.id, name):
-                raise NoSuchRolePolicy(name)
-            uow.audit.append(
-                self._event("DeleteRolePolicy", account_id, now, actor, roleName=role.name, policyName=name)
-            )
-            uow.commit()
-
-    def attach_role_policy(self, account_id: str, role_name: str, arn: str, *, actor: User) -> None:
-        now = self._clock.now()
-        with self._uow() as uow:
-            role = self._role(uow, account_id, role_name)
-            uow.roles.lock(role.id)  # serialises attachments to one role, so the quota holds
-            if not owned.attach(self._policies, uow, uow.role_policies, owned.ROLE_QUOTAS, account_id, role.id, arn):
-                return  # attaching twice changes nothing, as in IAM
-            uow.audit.append(self._event("AttachRolePolicy", account_id, now, actor, roleName=role.name, policyArn=arn))
-            uow.commit()
-
-    def detach_role_policy(self, account_id: str, role_name: str, arn: str, *, actor: User) -> None:
-        now = self._clock.now()
-        with self._uow() as uow:
-            role = self._role(uow, account_id, role_name)
-            owned.detach(self._policies, uow, uow.role_policies, account_id, role.id, arn)
-            uow.audit.append(self._event("DetachRolePolicy", account_id, now, actor, roleName=role.name, policyArn=arn))
-            uow.commit()
-
-    def attached_policies(self, account_id: str, role_name: str, path_prefix: str = "/") -> list[ManagedPolicy]:
-        with self._uow(readonly=True) as uow:
-            role = self._role(uow, account_id, role_name)
-            return owned.attached(uow.role_policies, role.id, path_prefix)
 
     # -- helpers ----------------------------------------------------------------------------------------------
 
@@ -245,5 +190,5 @@ class RoleService:
             raise InvalidTrustPolicy(f'Invalid principal in policy: "AWS":"{missing[0]}"')
 
     @staticmethod
-    def _event(name: str, account_id: str, now: float, actor: User, **details: str) -> AuditEvent:
+    def _event(name: str, account_id: str, now: float, actor: Principal, **details: str) -> AuditEvent:
         return AuditEvent(name, account_id, now, actor=actor.arn, details=dict(details))

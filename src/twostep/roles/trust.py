@@ -20,10 +20,9 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from twostep.identity.models import User
-from twostep.policy.document import PolicyDocument, Principals
-from twostep.policy.evaluator import Decision, Explanation, RequestContext, statement_applies
-from twostep.roles.models import AssumedRoleUser
+from twostep.identity.principal import Principal, RoleSession
+from twostep.policy.language.document import PolicyDocument, Principals
+from twostep.policy.language.evaluator import Decision, Explanation, RequestContext, statement_applies
 
 ASSUME_ROLE = "sts:AssumeRole"
 ROOT_REFUSED = "Roles may not be assumed by root accounts."
@@ -34,14 +33,14 @@ class Naming(enum.Enum):
     ACCOUNT = "account"  # the caller's account
 
 
-def naming(principals: Principals | None, caller: User) -> Naming | None:
+def naming(principals: Principals | None, caller: Principal) -> Naming | None:
     """How a statement's Principal names the caller, if it does."""
     if principals is None:
         return None
     if principals.everyone:
         return Naming.DIRECTLY
     found: Naming | None = None
-    own = {caller.role_arn, caller.arn} if isinstance(caller, AssumedRoleUser) else {caller.arn}
+    own = {caller.role_arn, caller.arn} if isinstance(caller, RoleSession) else {caller.arn}
     account = {caller.account_id, f"arn:aws:iam::{caller.account_id}:root"}
     for identifier in principals.of_type("AWS"):
         if identifier == "*" or identifier in own:
@@ -57,7 +56,7 @@ class TrustDecision:
     naming: Naming | None = None  # of the Allow that applied
 
 
-def evaluate_trust(policy: PolicyDocument, caller: User, context: RequestContext) -> TrustDecision:
+def evaluate_trust(policy: PolicyDocument, caller: Principal, context: RequestContext) -> TrustDecision:
     """The trust policy's decision for the caller; a Deny that applies wins over every Allow."""
     allowed: Naming | None = None
     for statement in policy.statements:
@@ -79,12 +78,12 @@ class AssumeDecision:
     message: str | None = None  # AWS's AccessDenied text when refused
 
 
-def trust_denial(caller: User, role_arn: str) -> str:
+def trust_denial(caller: Principal, role_arn: str) -> str:
     return f"User: {caller.arn} is not authorized to perform: {ASSUME_ROLE} on resource: {role_arn}"
 
 
 def decide_assume_role(
-    caller: User,
+    caller: Principal,
     role_arn: str,
     trust: TrustDecision | None,
     identity: Explanation,

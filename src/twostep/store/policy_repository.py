@@ -1,4 +1,4 @@
-"""Managed policies, inline user policies and attachments in SQL."""
+"""Managed policies in SQL (the policies users, groups and roles own: owned_policy_repository.py)."""
 
 from __future__ import annotations
 
@@ -8,31 +8,18 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from twostep.policy.managed import InlinePolicy, ManagedPolicy
-from twostep.store.prepared import Prepared
+from twostep.policy.stored.models import ManagedPolicy
 from twostep.store.tables import (
     group_policy_attachments,
     iam_groups,
     managed_policies,
     role_policy_attachments,
     roles,
-    user_policies,
     user_policy_attachments,
     users,
 )
 
 m = managed_policies.c
-i = user_policies.c
-a = user_policy_attachments.c
-
-# Built once: every authorised API call reads the caller's policies with these.
-_INLINE_FOR = Prepared(sa.select(user_policies).where(i.user_id == sa.bindparam("user_id")).order_by(i.name))
-_ATTACHED_TO = Prepared(
-    sa.select(managed_policies)
-    .join(user_policy_attachments, a.policy_arn == m.arn)
-    .where(a.user_id == sa.bindparam("user_id"))
-    .order_by(m.arn)
-)
 
 
 def _managed(row: Mapping[Any, Any]) -> ManagedPolicy:
@@ -53,29 +40,6 @@ def _managed(row: Mapping[Any, Any]) -> ManagedPolicy:
 class SqlPolicyRepository:
     def __init__(self, connection: sa.Connection) -> None:
         self._c = connection
-
-    # -- inline -----------------------------------------------------------------------------------------------
-
-    def put_inline(self, policy: InlinePolicy) -> None:
-        self._c.execute(user_policies.delete().where(i.user_id == policy.user_id, i.name == policy.name))
-        self._c.execute(
-            user_policies.insert().values(user_id=policy.user_id, name=policy.name, document=policy.document)
-        )
-
-    def get_inline(self, user_id: str, name: str) -> InlinePolicy | None:
-        row = self._c.execute(sa.select(user_policies).where(i.user_id == user_id, i.name == name)).first()
-        return InlinePolicy(row.user_id, row.name, row.document) if row else None
-
-    def inline_for(self, user_id: str) -> list[InlinePolicy]:
-        rows = _INLINE_FOR.all(self._c, {"user_id": user_id})
-        return [InlinePolicy(r.user_id, r.name, r.document) for r in rows]
-
-    def delete_inline(self, user_id: str, name: str) -> bool:
-        result = self._c.execute(user_policies.delete().where(i.user_id == user_id, i.name == name))
-        return result.rowcount == 1
-
-    def count_inline(self, user_id: str) -> int:
-        return int(self._c.execute(sa.select(sa.func.count()).where(i.user_id == user_id)).scalar_one())
 
     # -- managed ----------------------------------------------------------------------------------------------
 
@@ -121,25 +85,6 @@ class SqlPolicyRepository:
 
     def delete_managed(self, arn: str) -> None:
         self._c.execute(managed_policies.delete().where(m.arn == arn))
-
-    # -- attachments ------------------------------------------------------------------------------------------
-
-    def attach(self, user_id: str, arn: str) -> bool:
-        exists = self._c.execute(sa.select(a.user_id).where(a.user_id == user_id, a.policy_arn == arn)).first()
-        if exists is not None:
-            return False
-        self._c.execute(user_policy_attachments.insert().values(user_id=user_id, policy_arn=arn))
-        return True
-
-    def detach(self, user_id: str, arn: str) -> bool:
-        result = self._c.execute(user_policy_attachments.delete().where(a.user_id == user_id, a.policy_arn == arn))
-        return result.rowcount == 1
-
-    def attached_to(self, user_id: str) -> list[ManagedPolicy]:
-        return [_managed(r._asdict()) for r in _ATTACHED_TO.all(self._c, {"user_id": user_id})]
-
-    def count_attached(self, user_id: str) -> int:
-        return int(self._c.execute(sa.select(sa.func.count()).where(a.user_id == user_id)).scalar_one())
 
     def attachment_count(self, arn: str, account_id: str | None = None) -> int:
         """Attachments to users, roles and groups."""

@@ -12,11 +12,7 @@ from twostep.store.device_repository import SqlDeviceRepository
 from twostep.store.engine import WriterLock, finish_checkpoint, writer_lock
 from twostep.store.group_repository import SqlGroupRepository
 from twostep.store.identity_repository import SqlAccessKeyRepository, SqlAccountRepository, SqlUserRepository
-from twostep.store.owned_policy_repository import (
-    SqlOwnedPolicyRepository,
-    group_policy_repository,
-    role_policy_repository,
-)
+from twostep.store.owned_policy_repository import SqlOwnedPolicyRepository
 from twostep.store.policy_repository import SqlPolicyRepository
 from twostep.store.role_repository import SqlRoleRepository
 from twostep.store.session_repository import SqlSessionRepository
@@ -33,11 +29,10 @@ class SqlUnitOfWork:
     sessions: SqlSessionRepository
     audit: SqlAuditLog
     policies: SqlPolicyRepository
+    owned_policies: SqlOwnedPolicyRepository
     temporary_credentials: SqlTemporaryCredentialRepository
     roles: SqlRoleRepository
-    role_policies: SqlOwnedPolicyRepository
     groups: SqlGroupRepository
-    group_policies: SqlOwnedPolicyRepository
 
     def __init__(
         self,
@@ -83,11 +78,10 @@ class SqlUnitOfWork:
         self.sessions = SqlSessionRepository(connection)
         self.audit = SqlAuditLog(connection, self._head_signer)
         self.policies = SqlPolicyRepository(connection)
+        self.owned_policies = SqlOwnedPolicyRepository(connection)
         self.temporary_credentials = SqlTemporaryCredentialRepository(connection)
         self.roles = SqlRoleRepository(connection)
-        self.role_policies = role_policy_repository(connection)
         self.groups = SqlGroupRepository(connection)
-        self.group_policies = group_policy_repository(connection)
         return self
 
     @property

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from twostep.identity.models import User
-from twostep.roles.models import AssumedRoleUser
+from twostep.identity.principal import Principal, RoleSession
 
 # STS API reference, AssumeRole DurationSeconds: 900 up to the role's MaxSessionDuration, an hour by default; a
 # session of a role assuming another role ("role chaining") lasts an hour at most. The session policy: 2,048
@@ -74,14 +73,29 @@ class AssumedRoleCredentials:
     """What AssumeRole hands out: the credentials and the session's principal."""
 
     issued: IssuedCredentials
-    principal: AssumedRoleUser
+    principal: RoleSession
     packed_policy_size: int | None = None  # percent of the session policy quota used, when one was given
 
 
 @dataclass(frozen=True)
+class AssumeRoleRequest:
+    """What an AssumeRole caller asks for: the role, the session's name, and optionally its lifetime, an MFA code
+    (SerialNumber with TokenCode), a session policy and the external id the trust policy may require."""
+
+    role_arn: str
+    session_name: str
+    duration_seconds: int | None = None
+    serial_number: str | None = None
+    token_code: str | None = None
+    session_policy: str | None = None
+    external_id: str | None = None
+
+
+@dataclass(frozen=True)
 class ResolvedSession:
-    """Valid temporary credentials, their user and the secret a SigV4 signature must have been made with."""
+    """Valid temporary credentials, the principal they act as (the user who got them from GetSessionToken, or a
+    role session) and the secret a SigV4 signature must have been made with."""
 
     credential: TemporaryCredential
-    user: User
+    principal: Principal
     secret_access_key: str

@@ -7,6 +7,7 @@ from typing import Protocol
 from twostep.crypto.keyring import Sealed
 from twostep.identity.ports import UserRepository
 from twostep.mfa.ports import CodeCheckUnitOfWork
+from twostep.policy.stored.ports import PolicyUnitOfWork
 from twostep.roles.ports import RoleRepository
 from twostep.sts.models import TemporaryCredential
 
@@ -21,7 +22,7 @@ class TemporaryCredentialRepository(Protocol):
         ...
 
 
-class StsUnitOfWork(CodeCheckUnitOfWork, Protocol):
+class StsUnitOfWork(CodeCheckUnitOfWork, PolicyUnitOfWork, Protocol):
     """STS's own repositories, and what the code verifier uses (a TokenCode is checked in the same one)."""
 
     @property

@@ -8,9 +8,8 @@ import hashlib
 import secrets
 
 from twostep.identity.models import User
-from twostep.policy.document import parse_policy
-from twostep.policy.errors import MalformedPolicyDocument
-from twostep.policy.service import counted_size
+from twostep.policy.language.document import counted_size, parse_policy
+from twostep.policy.language.errors import MalformedPolicyDocument
 from twostep.roles.models import Role
 from twostep.sts.errors import InvalidDuration, InvalidSessionPolicy, RoleDurationTooLong, SessionPolicyTooLarge
 from twostep.sts.models import (

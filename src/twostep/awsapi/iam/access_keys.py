@@ -11,7 +11,7 @@ from twostep.awsapi.protocol.paging import paginate
 
 def create_access_key(context: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     user = named_user(context, params)
-    new = context.services.identity.create_access_key(user, actor=context.caller.user)
+    new = context.services.identity.create_access_key(user, actor=context.caller.principal)
     return {
         "AccessKey": {
             "UserName": listed_user_name(user),
@@ -37,13 +37,13 @@ def list_access_keys(context: CallContext, params: dict[str, Any]) -> dict[str, 
 def update_access_key(context: CallContext, params: dict[str, Any]) -> None:
     user = named_user(context, params)
     context.services.identity.update_access_key(
-        user, params["AccessKeyId"], params["Status"], actor=context.caller.user
+        user, params["AccessKeyId"], params["Status"], actor=context.caller.principal
     )
 
 
 def delete_access_key(context: CallContext, params: dict[str, Any]) -> None:
     user = named_user(context, params)
-    context.services.identity.delete_access_key(user, params["AccessKeyId"], actor=context.caller.user)
+    context.services.identity.delete_access_key(user, params["AccessKeyId"], actor=context.caller.principal)
 
 
 HANDLERS = {

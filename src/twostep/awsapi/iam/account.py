@@ -13,7 +13,7 @@ def get_account_summary(context: CallContext, params: dict[str, Any]) -> dict[st
 
 def generate_credential_report(context: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     # Reports are produced synchronously, so the answer is COMPLETE at once (AWS first answers STARTED).
-    context.services.identity.generate_credential_report(context.caller.account_id, actor=context.caller.user)
+    context.services.identity.generate_credential_report(context.caller.account_id, actor=context.caller.principal)
     return {"State": "COMPLETE"}
 
 

@@ -31,7 +31,7 @@ def create_login_profile(context: CallContext, params: dict[str, Any]) -> dict[s
         context.caller.account_id,
         target_name(context, params),
         password,
-        actor=context.caller.user,
+        actor=context.caller.principal,
         create=True,
         reset_required=reset_required,
     )
@@ -51,17 +51,22 @@ def update_login_profile(context: CallContext, params: dict[str, Any]) -> None:
     password, reset_required = params.get("Password"), params.get("PasswordResetRequired")
     if password is not None:
         identity.set_login_profile(
-            account_id, name, password, actor=context.caller.user, create=False, reset_required=bool(reset_required)
+            account_id,
+            name,
+            password,
+            actor=context.caller.principal,
+            create=False,
+            reset_required=bool(reset_required),
         )
     elif reset_required is not None:
-        identity.set_password_reset_required(account_id, name, bool(reset_required), actor=context.caller.user)
+        identity.set_password_reset_required(account_id, name, bool(reset_required), actor=context.caller.principal)
     elif not identity.user(account_id, name).has_login_profile:
         raise NoLoginProfile(name)
 
 
 def delete_login_profile(context: CallContext, params: dict[str, Any]) -> None:
     context.services.identity.delete_login_profile(
-        context.caller.account_id, target_name(context, params), actor=context.caller.user
+        context.caller.account_id, target_name(context, params), actor=context.caller.principal
     )
 
 

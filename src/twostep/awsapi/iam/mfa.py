@@ -29,7 +29,7 @@ def create_virtual_mfa_device(context: CallContext, params: dict[str, Any]) -> d
     new = context.services.mfa.create_virtual_device(
         account_id,
         params["VirtualMFADeviceName"],
-        actor=context.caller.user,
+        actor=context.caller.principal,
         path=params.get("Path") or "/",
         tags=tags_in(params.get("Tags")),
     )
@@ -51,7 +51,7 @@ def enable_mfa_device(context: CallContext, params: dict[str, Any]) -> None:
         params["SerialNumber"],
         params["AuthenticationCode1"],
         params["AuthenticationCode2"],
-        actor=context.caller.user,
+        actor=context.caller.principal,
         source_ip=context.source_ip,
     )
 
@@ -63,7 +63,7 @@ def resync_mfa_device(context: CallContext, params: dict[str, Any]) -> None:
         params["SerialNumber"],
         params["AuthenticationCode1"],
         params["AuthenticationCode2"],
-        actor=context.caller.user,
+        actor=context.caller.principal,
         source_ip=context.source_ip,
     )
 
@@ -71,12 +71,12 @@ def resync_mfa_device(context: CallContext, params: dict[str, Any]) -> None:
 def deactivate_mfa_device(context: CallContext, params: dict[str, Any]) -> None:
     user = named_user(context, params)
     context.services.mfa.deactivate(
-        user, params["SerialNumber"], actor=context.caller.user, source_ip=context.source_ip
+        user, params["SerialNumber"], actor=context.caller.principal, source_ip=context.source_ip
     )
 
 
 def delete_virtual_mfa_device(context: CallContext, params: dict[str, Any]) -> None:
-    context.services.mfa.delete(context.caller.account_id, params["SerialNumber"], actor=context.caller.user)
+    context.services.mfa.delete(context.caller.account_id, params["SerialNumber"], actor=context.caller.principal)
 
 
 def list_mfa_devices(context: CallContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -124,13 +124,13 @@ def get_mfa_device(context: CallContext, params: dict[str, Any]) -> dict[str, An
 
 def tag_mfa_device(context: CallContext, params: dict[str, Any]) -> None:
     context.services.mfa.add_tags(
-        context.caller.account_id, params["SerialNumber"], tags_in(params["Tags"]), actor=context.caller.user
+        context.caller.account_id, params["SerialNumber"], tags_in(params["Tags"]), actor=context.caller.principal
     )
 
 
 def untag_mfa_device(context: CallContext, params: dict[str, Any]) -> None:
     context.services.mfa.remove_tags(
-        context.caller.account_id, params["SerialNumber"], tuple(params["TagKeys"]), actor=context.caller.user
+        context.caller.account_id, params["SerialNumber"], tuple(params["TagKeys"]), actor=context.caller.principal
     )
 
 

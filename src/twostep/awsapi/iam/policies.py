@@ -1,4 +1,5 @@
-"""Identity policies over IAM: inline user policies, managed policies, attachments.
+"""Identity policies over IAM: managed policies, and the users' own (PutUserPolicy, ...,
+ListAttachedUserPolicies: owned_policies.py).
 
 Documents are validated on the way in (MalformedPolicyDocument) and returned URL-encoded, as IAM does; botocore
 decodes them back into dicts. Enforcement is the authorizer's business, which reads them through policies_for().
@@ -9,10 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from twostep.awsapi.context import CallContext
+from twostep.awsapi.iam.owned_policies import owned_policy_handlers
 from twostep.awsapi.iam.shapes import quoted_document
 from twostep.awsapi.protocol.errors import iam_error
 from twostep.awsapi.protocol.paging import paginate
-from twostep.policy.managed import ManagedPolicy
+from twostep.policy.stored.models import ManagedPolicy
 
 
 def _policy_shape(policy: ManagedPolicy, *, with_description: bool = False) -> dict[str, Any]:
@@ -31,38 +33,6 @@ def _policy_shape(policy: ManagedPolicy, *, with_description: bool = False) -> d
     }
 
 
-# -- inline user policies -----------------------------------------------------------------------------------------
-
-
-def put_user_policy(context: CallContext, params: dict[str, Any]) -> None:
-    context.services.policies.put_user_policy(
-        context.caller.account_id,
-        params["UserName"],
-        params["PolicyName"],
-        params["PolicyDocument"],
-        actor=context.caller.user,
-    )
-
-
-def get_user_policy(context: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    user, policy = context.services.policies.user_policy(
-        context.caller.account_id, params["UserName"], params["PolicyName"]
-    )
-    return {"UserName": user.name, "PolicyName": policy.name, "PolicyDocument": quoted_document(policy.document)}
-
-
-def list_user_policies(context: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    names = context.services.policies.user_policy_names(context.caller.account_id, params["UserName"])
-    page = paginate(names, str, params)
-    return {"PolicyNames": page.items, **page.fields}
-
-
-def delete_user_policy(context: CallContext, params: dict[str, Any]) -> None:
-    context.services.policies.delete_user_policy(
-        context.caller.account_id, params["UserName"], params["PolicyName"], actor=context.caller.user
-    )
-
-
 # -- managed policies ---------------------------------------------------------------------------------------------
 
 
@@ -73,7 +43,7 @@ def create_policy(context: CallContext, params: dict[str, Any]) -> dict[str, Any
         context.caller.account_id,
         params["PolicyName"],
         params["PolicyDocument"],
-        actor=context.caller.user,
+        actor=context.caller.principal,
         path=params.get("Path") or "/",
         description=params.get("Description"),
     )
@@ -115,44 +85,16 @@ def list_policies(context: CallContext, params: dict[str, Any]) -> dict[str, Any
 
 
 def delete_policy(context: CallContext, params: dict[str, Any]) -> None:
-    context.services.policies.delete_policy(context.caller.account_id, params["PolicyArn"], actor=context.caller.user)
-
-
-# -- attachments --------------------------------------------------------------------------------------------------
-
-
-def attach_user_policy(context: CallContext, params: dict[str, Any]) -> None:
-    context.services.policies.attach_user_policy(
-        context.caller.account_id, params["UserName"], params["PolicyArn"], actor=context.caller.user
+    context.services.policies.delete_policy(
+        context.caller.account_id, params["PolicyArn"], actor=context.caller.principal
     )
-
-
-def detach_user_policy(context: CallContext, params: dict[str, Any]) -> None:
-    context.services.policies.detach_user_policy(
-        context.caller.account_id, params["UserName"], params["PolicyArn"], actor=context.caller.user
-    )
-
-
-def list_attached_user_policies(context: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    attached = context.services.policies.attached_policies(
-        context.caller.account_id, params["UserName"], params.get("PathPrefix") or "/"
-    )
-    page = paginate(attached, lambda policy: policy.arn, params)
-    entries = [{"PolicyName": policy.name, "PolicyArn": policy.arn} for policy in page.items]
-    return {"AttachedPolicies": entries, **page.fields}
 
 
 HANDLERS = {
-    "PutUserPolicy": put_user_policy,
-    "GetUserPolicy": get_user_policy,
-    "ListUserPolicies": list_user_policies,
-    "DeleteUserPolicy": delete_user_policy,
+    **owned_policy_handlers("User", lambda services: services.policies.user_policies),
     "CreatePolicy": create_policy,
     "GetPolicy": get_policy,
     "GetPolicyVersion": get_policy_version,
     "ListPolicies": list_policies,
     "DeletePolicy": delete_policy,
-    "AttachUserPolicy": attach_user_policy,
-    "DetachUserPolicy": detach_user_policy,
-    "ListAttachedUserPolicies": list_attached_user_policies,
 }

@@ -1,13 +1,13 @@
 """Roles: CreateRole, GetRole, ListRoles, DeleteRole, UpdateAssumeRolePolicy, role tags, and the role's
-permissions (PutRolePolicy, GetRolePolicy, ListRolePolicies, DeleteRolePolicy, AttachRolePolicy,
-DetachRolePolicy, ListAttachedRolePolicies). Trust policies and role policies are returned URL-encoded, as IAM
-does; botocore decodes them back into dicts."""
+permissions (PutRolePolicy, ..., ListAttachedRolePolicies: owned_policies.py). Trust policies are returned
+URL-encoded, as IAM does; botocore decodes them back into dicts."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from twostep.awsapi.context import CallContext
+from twostep.awsapi.iam.owned_policies import owned_policy_handlers
 from twostep.awsapi.iam.shapes import quoted_document, tags_in, tags_out
 from twostep.awsapi.protocol.errors import iam_error
 from twostep.awsapi.protocol.paging import paginate
@@ -40,7 +40,7 @@ def create_role(context: CallContext, params: dict[str, Any]) -> dict[str, Any]:
         context.caller.account_id,
         params["RoleName"],
         params["AssumeRolePolicyDocument"],
-        actor=context.caller.user,
+        actor=context.caller.principal,
         path=params.get("Path") or "/",
         description=params.get("Description"),
         max_session_duration=params.get("MaxSessionDuration"),
@@ -61,24 +61,24 @@ def list_roles(context: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def delete_role(context: CallContext, params: dict[str, Any]) -> None:
-    context.services.roles.delete_role(context.caller.account_id, params["RoleName"], actor=context.caller.user)
+    context.services.roles.delete_role(context.caller.account_id, params["RoleName"], actor=context.caller.principal)
 
 
 def update_assume_role_policy(context: CallContext, params: dict[str, Any]) -> None:
     context.services.roles.update_trust_policy(
-        context.caller.account_id, params["RoleName"], params["PolicyDocument"], actor=context.caller.user
+        context.caller.account_id, params["RoleName"], params["PolicyDocument"], actor=context.caller.principal
     )
 
 
 def tag_role(context: CallContext, params: dict[str, Any]) -> None:
     context.services.roles.add_tags(
-        context.caller.account_id, params["RoleName"], tags_in(params["Tags"]), actor=context.caller.user
+        context.caller.account_id, params["RoleName"], tags_in(params["Tags"]), actor=context.caller.principal
     )
 
 
 def untag_role(context: CallContext, params: dict[str, Any]) -> None:
     context.services.roles.remove_tags(
-        context.caller.account_id, params["RoleName"], tuple(params["TagKeys"]), actor=context.caller.user
+        context.caller.account_id, params["RoleName"], tuple(params["TagKeys"]), actor=context.caller.principal
     )
 
 
@@ -88,60 +88,8 @@ def list_role_tags(context: CallContext, params: dict[str, Any]) -> dict[str, An
     return {"Tags": tags_out(page.items), **page.fields}
 
 
-# -- the role's permissions ---------------------------------------------------------------------------------------
-
-
-def put_role_policy(context: CallContext, params: dict[str, Any]) -> None:
-    context.services.roles.put_role_policy(
-        context.caller.account_id,
-        params["RoleName"],
-        params["PolicyName"],
-        params["PolicyDocument"],
-        actor=context.caller.user,
-    )
-
-
-def get_role_policy(context: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    role, policy = context.services.roles.role_policy(
-        context.caller.account_id, params["RoleName"], params["PolicyName"]
-    )
-    return {"RoleName": role.name, "PolicyName": policy.name, "PolicyDocument": quoted_document(policy.document)}
-
-
-def list_role_policies(context: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    names = context.services.roles.role_policy_names(context.caller.account_id, params["RoleName"])
-    page = paginate(names, str, params)
-    return {"PolicyNames": page.items, **page.fields}
-
-
-def delete_role_policy(context: CallContext, params: dict[str, Any]) -> None:
-    context.services.roles.delete_role_policy(
-        context.caller.account_id, params["RoleName"], params["PolicyName"], actor=context.caller.user
-    )
-
-
-def attach_role_policy(context: CallContext, params: dict[str, Any]) -> None:
-    context.services.roles.attach_role_policy(
-        context.caller.account_id, params["RoleName"], params["PolicyArn"], actor=context.caller.user
-    )
-
-
-def detach_role_policy(context: CallContext, params: dict[str, Any]) -> None:
-    context.services.roles.detach_role_policy(
-        context.caller.account_id, params["RoleName"], params["PolicyArn"], actor=context.caller.user
-    )
-
-
-def list_attached_role_policies(context: CallContext, params: dict[str, Any]) -> dict[str, Any]:
-    attached = context.services.roles.attached_policies(
-        context.caller.account_id, params["RoleName"], params.get("PathPrefix") or "/"
-    )
-    page = paginate(attached, lambda policy: policy.arn, params)
-    entries = [{"PolicyName": policy.name, "PolicyArn": policy.arn} for policy in page.items]
-    return {"AttachedPolicies": entries, **page.fields}
-
-
 HANDLERS = {
+    **owned_policy_handlers("Role", lambda services: services.roles.policies),
     "CreateRole": create_role,
     "GetRole": get_role,
     "ListRoles": list_roles,
@@ -150,11 +98,4 @@ HANDLERS = {
     "TagRole": tag_role,
     "UntagRole": untag_role,
     "ListRoleTags": list_role_tags,
-    "PutRolePolicy": put_role_policy,
-    "GetRolePolicy": get_role_policy,
-    "ListRolePolicies": list_role_policies,
-    "DeleteRolePolicy": delete_role_policy,
-    "AttachRolePolicy": attach_role_policy,
-    "DetachRolePolicy": detach_role_policy,
-    "ListAttachedRolePolicies": list_attached_role_policies,
 }

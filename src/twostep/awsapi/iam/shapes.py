@@ -22,9 +22,10 @@ def named_user(context: CallContext, params: dict[str, Any], member: str = "User
 
 def caller_as_user(context: CallContext) -> User:
     """The caller as the subject of a user operation; a role session is no user (IAM answers so)."""
-    if context.caller.assumed_role:
+    user = context.caller.user
+    if user is None:
         raise iam_error("ValidationError", "Must specify userName when calling with non-User credentials")
-    return context.caller.user
+    return user
 
 
 def target_name(context: CallContext, params: dict[str, Any]) -> str:

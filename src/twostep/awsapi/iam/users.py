@@ -16,7 +16,7 @@ def create_user(context: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     user = context.services.identity.create_user(
         context.caller.account_id,
         params["UserName"],
-        actor=context.caller.user,
+        actor=context.caller.principal,
         path=params.get("Path") or "/",
         tags=tags_in(params.get("Tags")),
     )
@@ -34,18 +34,18 @@ def list_users(context: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def delete_user(context: CallContext, params: dict[str, Any]) -> None:
-    context.services.identity.delete_user(context.caller.account_id, params["UserName"], actor=context.caller.user)
+    context.services.identity.delete_user(context.caller.account_id, params["UserName"], actor=context.caller.principal)
 
 
 def tag_user(context: CallContext, params: dict[str, Any]) -> None:
     context.services.identity.add_user_tags(
-        context.caller.account_id, params["UserName"], tags_in(params["Tags"]), actor=context.caller.user
+        context.caller.account_id, params["UserName"], tags_in(params["Tags"]), actor=context.caller.principal
     )
 
 
 def untag_user(context: CallContext, params: dict[str, Any]) -> None:
     context.services.identity.remove_user_tags(
-        context.caller.account_id, params["UserName"], tuple(params["TagKeys"]), actor=context.caller.user
+        context.caller.account_id, params["UserName"], tuple(params["TagKeys"]), actor=context.caller.principal
     )
 
 

@@ -1,4 +1,4 @@
-"""Typed failures of the policy store (the document language's own refusals are in errors.py)."""
+"""Typed failures of the policy store (the document language's own refusals: policy.language.errors)."""
 
 from __future__ import annotations
 
@@ -19,12 +19,8 @@ class PolicyLimitExceeded(PolicyStoreError):
     pass
 
 
-class PolicyNotAttachable(PolicyStoreError):
-    pass
-
-
 class PolicyInUse(PolicyStoreError):
-    """DeletePolicy while users still have it attached (AWS DeleteConflict)."""
+    """DeletePolicy while users, groups or roles still have it attached (AWS DeleteConflict)."""
 
 
 class InvalidPolicyArn(PolicyStoreError):

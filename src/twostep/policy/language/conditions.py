@@ -34,7 +34,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Literal, cast
 
-from twostep.policy.matching import Resolver, arn_like, expand, like
+from twostep.policy.language.matching import Resolver, arn_like, expand, like
 
 KeyLookup = Callable[[str], tuple[str, ...] | None]
 """The request's values for a context key (any case), as text; None when it is absent or has no values."""

@@ -1,4 +1,5 @@
-"""Stored policies: customer managed policies, the AWS managed ones twostep ships, and inline user policies.
+"""Stored policies: customer managed policies, the AWS managed ones twostep ships, and the inline policies of
+users, groups and roles.
 
 IAM API Reference, "Policy" data type: a managed policy is named by an ARN,
 ``arn:aws:iam::ACCOUNT:policy{path}{name}`` for customer policies and ``arn:aws:iam::aws:policy{path}{name}`` for
@@ -36,13 +37,6 @@ class ManagedPolicy:
         return self.account_id is None
 
 
-@dataclass(frozen=True)
-class InlinePolicy:
-    user_id: str
-    name: str
-    document: str
-
-
 # The AWS managed policies twostep knows. AdministratorAccess is what `--admin-user` attaches; its row is created
 # the first time it is attached (reads answer from this definition until then).
 AWS_MANAGED_POLICIES: dict[str, ManagedPolicy] = {
@@ -62,7 +56,7 @@ AWS_MANAGED_POLICIES: dict[str, ManagedPolicy] = {
 
 @dataclass(frozen=True)
 class OwnedPolicy:
-    """An inline policy embedded in a role or a group (``owner_id`` is the role's or the group's id)."""
+    """An inline policy embedded in a user, a group or a role (``owner_id`` is the owner's id)."""
 
     owner_id: str
     name: str

@@ -20,13 +20,13 @@ have ``Resource``/``NotResource`` or ``NotPrincipal``; its actions are STS's Ass
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from typing import Literal
 
-from twostep.policy import errors
-from twostep.policy.conditions import Condition, parse_date, parse_operator
-from twostep.policy.errors import MalformedPolicyDocument, PolicyTooLarge
+from twostep.policy.language import errors
+from twostep.policy.language.conditions import Condition, parse_date, parse_operator
+from twostep.policy.language.errors import MalformedPolicyDocument, PolicyTooLarge
+from twostep.policy.language.identifiers import check_action, check_resource, legacy_bad_arn, valid_principal
 
 CURRENT_VERSION = "2012-10-17"
 LEGACY_VERSION = "2008-10-17"
@@ -36,21 +36,7 @@ _TOP_KEYS = frozenset({"Version", "Id", "Statement"})
 _STATEMENT_KEYS = frozenset({"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition"})
 _TRUST_STATEMENT_KEYS = frozenset({"Sid", "Effect", "Principal", "Action", "NotAction", "Condition"})
 _PRINCIPAL_TYPES = frozenset({"AWS", "Service", "Federated", "CanonicalUser"})
-# "AWS" principals: "*", an account id, an account's root, a user, a role or an assumed-role session.
-_AWS_PRINCIPAL = re.compile(
-    r"\*|\d{12}|arn:aws:iam::\d{12}:(?:root|(?:user|role)(?:/[\x21-\x7e]*)?/[\w+=,.@-]+)"
-    r"|arn:aws:sts::\d{12}:assumed-role/[\w+=,.@-]+/[\w+=,.@-]+",
-    re.ASCII,
-)
-_SERVICE_PRINCIPAL = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)*\.amazonaws\.com(?:\.cn)?", re.ASCII)
 TRUST_ACTIONS_ONLY = "AssumeRole policy may only specify STS AssumeRole actions."
-_VENDOR = re.compile(r"[A-Za-z0-9.-]+")
-_PARTITION = re.compile(r"aws(?:-[a-z]+)*")
-_ANY_VARIABLE = re.compile(r"\$\{[^}]*\}")
-_IAM_PATHS = (
-    "user/", "federated-user/", "role/", "group/", "instance-profile/", "mfa/", "server-certificate/",
-    "policy/", "sms-mfa/", "saml-provider/", "oidc-provider/", "report/", "access-report/",
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -102,6 +88,11 @@ def _is_text(value: object) -> bool:
     return isinstance(value, str) and not isinstance(value, _Number)
 
 
+def counted_size(document: str) -> int:
+    """IAM's size of a policy: its characters other than white space ("IAM and AWS STS quotas")."""
+    return sum(1 for char in document if not char.isspace())
+
+
 def _refuse_constant(name: str) -> object:
     raise ValueError(f"{name} is not JSON")
 
@@ -123,7 +114,7 @@ def parse_policy(
     ``trust`` reads a role's trust policy (Principal required, no Resource) instead of an identity policy.
     """
     if max_size is not None:
-        size = sum(1 for char in text if not char.isspace())
+        size = counted_size(text)
         if size > max_size:
             raise PolicyTooLarge(size, max_size)
     try:
@@ -141,7 +132,7 @@ def parse_policy(
     statements = tuple(_read_statement(statement) for statement in raw_statements)
     for statement in statements:
         for action in (statement.actions or ()) + (statement.not_actions or ()):
-            _check_action(action)
+            check_action(action)
             if trust and action != "*" and not action.lower().startswith("sts:"):
                 raise MalformedPolicyDocument(TRUST_ACTIONS_ONLY)
     if trust:
@@ -151,7 +142,7 @@ def parse_policy(
             raise MalformedPolicyDocument(errors.NO_RESOURCES)
     for statement in statements:
         for resource in (statement.resources or ()) + (statement.not_resources or ()):
-            _check_resource(resource)
+            check_resource(resource)
     return PolicyDocument(version, statements, text, policy_id)
 
 
@@ -212,12 +203,7 @@ def _principals(value: object) -> Principals:
         if not identifiers:
             raise _syntax_error()
         for identifier in identifiers:
-            valid = identifier != ""
-            if kind == "AWS":
-                valid = _AWS_PRINCIPAL.fullmatch(identifier) is not None
-            elif kind == "Service":
-                valid = identifier == "*" or _SERVICE_PRINCIPAL.fullmatch(identifier) is not None
-            if not valid:
+            if not valid_principal(str(kind), identifier):
                 raise MalformedPolicyDocument(f'Invalid principal in policy: "{kind}":"{identifier}"')
         entries.append((str(kind), identifiers))
     return Principals(everyone=False, entries=tuple(entries))
@@ -275,24 +261,9 @@ def _check_legacy(statement: dict[str, object]) -> None:
     if (
         effect not in ("Allow", "Deny")
         or any(parse_date(value) is None for value in date_values)
-        or any(_legacy_bad_arn(resource) for resource in resources)
+        or any(legacy_bad_arn(resource) for resource in resources)
     ):
         raise MalformedPolicyDocument(errors.LEGACY_PARSING)
-
-
-def _arn_parts(resource: str) -> list[str]:
-    """The colon-separated components, leaving alone the colons inside policy variables (``${aws:username}``)."""
-    masked = _ANY_VARIABLE.sub(lambda found: "_" * len(found.group()), resource)
-    cuts = [index for index, char in enumerate(masked) if char == ":"]
-    return [resource[start + 1 : end] for start, end in zip([-1, *cuts], [*cuts, len(resource)], strict=True)]
-
-
-def _legacy_bad_arn(resource: str) -> bool:
-    # An ARN with a known partition but four or five components, or no service, fails there; three pass.
-    parts = _arn_parts(resource)
-    if len(parts) < 4 or _PARTITION.fullmatch(parts[1]) is None:
-        return False
-    return len(parts) < 6 or parts[2] == ""
 
 
 def _read_statement(raw: dict[str, object]) -> Statement:
@@ -311,42 +282,3 @@ def _read_statement(raw: dict[str, object]) -> Statement:
         conditions=_conditions(raw.get("Condition", {})),
         principals=_principals(raw["Principal"]) if "Principal" in raw else None,
     )
-
-
-def _check_action(action: str) -> None:
-    if action == "*":
-        return
-    parts = action.split(":")
-    if len(parts) == 1:
-        raise MalformedPolicyDocument(errors.NO_VENDOR)
-    if len(parts) > 2:
-        raise MalformedPolicyDocument(errors.ONE_COLON)
-    if _VENDOR.fullmatch(parts[0]) is None:
-        raise MalformedPolicyDocument(f"Vendor {parts[0]} is not valid")
-
-
-def _check_resource(resource: str) -> None:
-    """IAM User Guide, "IAM identifiers" (ARN format): ``arn:partition:service:region:account:resource``."""
-    if resource == "*":
-        return
-    parts = _arn_parts(resource)
-    if len(parts) == 1:
-        raise MalformedPolicyDocument(f'Resource {resource} must be in ARN format or "*".')
-    if _PARTITION.fullmatch(parts[1]) is None:
-        # IAM spells the resource back as an ARN, "*" standing in for the components that are missing.
-        middle = [*parts[2:5], *["*"] * (3 - len(parts[2:5]))]
-        shown = ":".join(["arn", parts[1], *middle, ":".join(parts[5:]) or "*"])
-        raise MalformedPolicyDocument(f'Partition "{parts[1]}" is not valid for resource "{shown}".')
-    if len(parts) == 2:
-        raise MalformedPolicyDocument(errors.VENDOR_NOT_QUALIFIED)
-    if len(parts) < 6:
-        return
-    service, region, path = parts[2], parts[3], ":".join(parts[5:])
-    if service == "iam" and region:
-        raise MalformedPolicyDocument(f"IAM resource {resource} cannot contain region information.")
-    if service == "s3" and region:
-        raise MalformedPolicyDocument(f"Resource {resource} can not contain region information.")
-    if service == "iam" and path != "*" and not path.startswith(_IAM_PATHS):
-        raise MalformedPolicyDocument(
-            'IAM resource path must either be "*" or start with ' + ", ".join(_IAM_PATHS) + "."
-        )

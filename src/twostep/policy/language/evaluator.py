@@ -13,9 +13,9 @@ import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from twostep.policy.conditions import condition_holds
-from twostep.policy.document import PolicyDocument, Statement
-from twostep.policy.matching import Resolver, action_matches, resource_matches
+from twostep.policy.language.conditions import condition_holds
+from twostep.policy.language.document import PolicyDocument, Statement
+from twostep.policy.language.matching import Resolver, action_matches, resource_matches
 
 ContextValue = str | bool | int | float | Sequence[str]
 
