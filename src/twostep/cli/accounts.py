@@ -14,9 +14,11 @@ from twostep.cli.common import (
     initialised_settings,
     read_password,
     settings_from,
+    warn_if_widened,
 )
 from twostep.cli.serving import serve_app
 from twostep.crypto.keyring import KeyRing
+from twostep.data_dir import make_private
 from twostep.identity.errors import IdentityError
 from twostep.identity.password_policy import PasswordPolicy
 from twostep.identity.service import validate_email
@@ -83,7 +85,7 @@ def cmd_init(args: argparse.Namespace) -> int:
                 raise CommandError("the database already holds a twostep schema; nothing changed")
         finally:
             engine.dispose()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    warn_if_widened(make_private(settings.data_dir))
     _migrate(settings)
     KeyRing.generate().save(settings.key_file)
     print(json.dumps(_create_account(settings, args, password)))
@@ -104,7 +106,7 @@ def cmd_quickstart(args: argparse.Namespace) -> int:
     first_run = settings.data_dir / "first-run.json"
     if not settings.key_file.exists():
         password = "-".join(secrets.token_hex(3) for _ in range(4))
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        warn_if_widened(make_private(settings.data_dir))
         _migrate(settings)
         KeyRing.generate().save(settings.key_file)
         args.email, args.admin_user = "root@example.com", "admin"

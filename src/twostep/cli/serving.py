@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 
-from twostep.cli.common import add_data_options, initialised_settings, settings_from
+from twostep.cli.common import add_data_options, initialised_settings, settings_from, warn_if_widened
 from twostep.crypto.keyring import KeyRing
+from twostep.data_dir import make_private
 from twostep.settings import Settings
 from twostep.store import consistency, schema
 from twostep.store.engine import create_engine
@@ -15,6 +16,7 @@ from twostep.store.engine import create_engine
 def serve_app(settings: Settings, *, host: str, port: int, workers: int) -> None:
     from twostep.server import serve  # the web stack loads only for the commands that serve
 
+    warn_if_widened(make_private(settings.data_dir))
     serve(settings, host=host, port=port, workers=workers)
 
 

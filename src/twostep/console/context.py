@@ -17,11 +17,12 @@ from babel.support import Translations
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
 from twostep.bootstrap import Services
 from twostep.console import security
 from twostep.console.i18n import LANGUAGE_NAMES, LANGUAGES, N_, Catalogs, load_catalogs, negotiate
+from twostep.request_body import CONSOLE_BODY_LIMIT, BodyTooLarge, read_body
 from twostep.signin.errors import SessionInvalid
 from twostep.signin.models import Stage
 from twostep.signin.service import CurrentSession
@@ -217,6 +218,10 @@ class Console:
         async def answer(request: Request) -> Response:
             form = Form()
             if request.method == "POST":
+                try:
+                    await read_body(request, CONSOLE_BODY_LIMIT)  # refused before reading past the limit
+                except BodyTooLarge as exc:
+                    return PlainTextResponse(str(exc), status_code=413)
                 try:
                     form = Form(await request.form(max_files=0, max_fields=50))
                 except Exception:  # a malformed body is the client's error (S28)
