@@ -41,6 +41,9 @@ def serve(settings: Settings, *, host: str, port: int, workers: int = 1) -> None
     os.environ["TWOSTEP_DATA_DIR"] = str(settings.data_dir)
     if settings.database_url_override:
         os.environ["TWOSTEP_DATABASE_URL"] = settings.database_url_override
+    os.environ["TWOSTEP_TRUSTED_PROXIES"] = " ".join(settings.trusted_proxies)
+    # uvicorn's own proxy-header handling is off: it would believe X-Forwarded-For from 127.0.0.1 by default.
+    # twostep reads forwarded headers itself, from the proxies the operator named (forwarded.py).
     if workers > 1:
         uvicorn.run(
             "twostep.server:app_from_environment",
@@ -50,7 +53,8 @@ def serve(settings: Settings, *, host: str, port: int, workers: int = 1) -> None
             workers=workers,
             log_level="warning",
             access_log=False,
+            proxy_headers=False,
         )
     else:
         app = create_app(bootstrap.build(settings))
-        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, proxy_headers=False)

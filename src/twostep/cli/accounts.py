@@ -16,7 +16,7 @@ from twostep.cli.common import (
     settings_from,
     warn_if_widened,
 )
-from twostep.cli.serving import serve_app
+from twostep.cli.serving import add_serving_options, serve_app, with_trusted_proxies
 from twostep.crypto.keyring import KeyRing
 from twostep.data_dir import make_private
 from twostep.identity.errors import IdentityError
@@ -102,7 +102,7 @@ def cmd_account_create(args: argparse.Namespace) -> int:
 def cmd_quickstart(args: argparse.Namespace) -> int:
     """Initialise a demo data directory on first run (a random root password, kept in first-run.json, readable
     by its owner only), say how to sign in, and serve."""
-    settings = settings_from(args)
+    settings = with_trusted_proxies(settings_from(args), args)  # a bad range is refused before anything is made
     first_run = settings.data_dir / "first-run.json"
     if not settings.key_file.exists():
         password = "-".join(secrets.token_hex(3) for _ in range(4))
@@ -150,6 +150,5 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
     quick = commands.add_parser("quickstart", help="initialise a demo data directory if needed, then serve")
     add_data_options(quick)
-    quick.add_argument("--host", default="127.0.0.1")
-    quick.add_argument("--port", type=int, default=8000)
+    add_serving_options(quick)
     quick.set_defaults(func=cmd_quickstart, password_stdin=True)
