@@ -119,7 +119,7 @@ def twostep_reads(engine: str, args: argparse.Namespace) -> dict[str, Any]:
         services = instance.services()
         print(f"  twostep/{instance.engine_name}: {DEVICES} users with enabled devices ...", flush=True)
         made = enrol(services, instance.account_id, DEVICES, prefix="r", progress=False)
-        services.engine.dispose()
+        services.close()
         instance.start()
         iam = Iam(instance.port, instance.admin_key, instance.admin_secret)
         return measure(iam, [m.name for m in made], args)

@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     with twostep_instance("memory", "sqlite") as instance:
         services = instance.services()
         enrolled = enrol(services, instance.account_id, args.memory_users, progress=False)
-        services.engine.dispose()
+        services.close()
         instance.start()
         assert instance.process is not None
         pid = instance.process.pid

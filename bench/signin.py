@@ -73,7 +73,7 @@ def measure(engine: str, count: int) -> dict[str, list[float]]:
             out["password"].append(t1 - t0 - hash_time)
             out["mfa"].append(t2 - t1)
             out["total"].append(t2 - t0 - hash_time)
-        services.engine.dispose()
+        services.close()
         return out
 
 

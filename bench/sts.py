@@ -64,7 +64,7 @@ def twostep_sts(engine: str, users: int, duration: float, max_requests: int, wor
         services = instance.services()
         print(f"  twostep/{instance.engine_name}: enrolling {users} users with devices ...", flush=True)
         enrolled = enrol(services, instance.account_id, users)
-        services.engine.dispose()
+        services.close()
         instance.start(workers=workers)
         return _measure_twostep(instance, enrolled, duration, max_requests)
 

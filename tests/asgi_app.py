@@ -18,8 +18,7 @@ from twostep import bootstrap
 from twostep.crypto.keyring import KeyRing
 from twostep.server import create_app
 from twostep.settings import Settings
-from twostep.store import schema
-from twostep.store.engine import create_engine
+from twostep.store.database import Database
 
 T = TypeVar("T")
 
@@ -49,9 +48,8 @@ def asgi_app(
     """The app on the system clock (botocore signs with the real time), without the sign-in answer floor."""
     with database_url(engine_under_test(), tmp) as url:
         settings = Settings(data_dir=tmp, database_url_override=url, signin_answer_floor=0.0)
-        engine = create_engine(settings.database_url)
-        schema.upgrade(engine)
-        engine.dispose()
+        with Database(settings.database_url) as database:
+            database.upgrade()
         KeyRing.generate().save(settings.key_file)
         services = bootstrap.build(settings)
         loop = asyncio.new_event_loop()
@@ -62,4 +60,4 @@ def asgi_app(
         finally:
             loop.run_until_complete(http.aclose())
             loop.close()
-            services.engine.dispose()
+            services.close()

@@ -11,10 +11,9 @@ from tests.databases import database_url, engine_under_test
 from twostep import bootstrap
 from twostep.clock import FrozenClock
 from twostep.crypto.keyring import KeyRing
-from twostep.mfa.verifier import ThrottlePolicy
 from twostep.settings import Settings
-from twostep.store import schema
-from twostep.store.engine import create_engine
+from twostep.store.database import Database
+from twostep.throttling import Throttling
 
 # A time on a 30-second boundary, so tests can reason in whole steps.
 START = 1_800_000_000.0
@@ -32,17 +31,16 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Setting
         yield Settings(
             data_dir=tmp_path,
             database_url_override=url,
-            mfa_throttle=ThrottlePolicy(max_failures=10, base_delay=1.0, max_delay=300.0),
+            mfa_throttle=Throttling(max_failures=10, base_delay=1.0, max_delay=300.0),
         )
 
 
 @pytest.fixture
 def services(settings: Settings, clock: FrozenClock) -> Iterator[bootstrap.Services]:
-    engine = create_engine(settings.database_url)
-    schema.upgrade(engine)
-    engine.dispose()
+    with Database(settings.database_url) as database:
+        database.upgrade()
     keyring = KeyRing.generate()
     keyring.save(settings.key_file)
     built = bootstrap.build(settings, clock=clock, keyring=keyring)
     yield built
-    built.engine.dispose()
+    built.close()

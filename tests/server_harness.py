@@ -80,7 +80,7 @@ class RunningServer:
         try:
             yield services
         finally:
-            services.engine.dispose()
+            services.close()
 
 
 def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 30) -> None:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import sqlalchemy as sa
-
 from twostep.audit.head_signature import HeadSigner
 from twostep.clock import Clock, OffsetFileClock, SystemClock
 from twostep.crypto.keyring import KeyRing
@@ -20,8 +18,7 @@ from twostep.policy.service import PolicyService
 from twostep.roles.service import RoleService
 from twostep.settings import Settings
 from twostep.signin.service import SignInService
-from twostep.store.engine import create_engine
-from twostep.store.notification_outbox import SqlNotificationOutbox
+from twostep.store.database import Database
 from twostep.store.unit_of_work import SqlUnitOfWorkFactory
 from twostep.sts.service import StsService
 
@@ -30,7 +27,7 @@ from twostep.sts.service import StsService
 class Services:
     settings: Settings
     clock: Clock
-    engine: sa.Engine
+    database: Database
     uow: SqlUnitOfWorkFactory
     keyring: KeyRing
     hasher: PasswordHasher
@@ -44,20 +41,24 @@ class Services:
     groups: GroupService
     notifications: NotificationDispatcher | None = None  # mail to account owners, when SMTP is set
 
+    def close(self) -> None:
+        """Release the database's connections (commands and tests; a server keeps its services for its lifetime)."""
+        self.database.close()
+
 
 def build(settings: Settings, *, clock: Clock | None = None, keyring: KeyRing | None = None) -> Services:
     if clock is None:
         clock = OffsetFileClock(settings.clock_offset_file) if settings.clock_offset_file else SystemClock()
     keyring = keyring or KeyRing.load(settings.key_file)
-    engine = create_engine(settings.database_url)
-    uow = SqlUnitOfWorkFactory(engine, head_signer=HeadSigner(keyring))
+    database = Database(settings.database_url)
+    uow = database.units_of_work(HeadSigner(keyring))
     hasher = PasswordHasher()
     verifier = CodeVerifier(keyring, clock, settings.mfa_throttle)
     policies = PolicyService(uow, clock)
     return Services(
         settings=settings,
         clock=clock,
-        engine=engine,
+        database=database,
         uow=uow,
         keyring=keyring,
         hasher=hasher,
@@ -69,11 +70,11 @@ def build(settings: Settings, *, clock: Clock | None = None, keyring: KeyRing | 
         sts=StsService(uow, clock, keyring, verifier),
         roles=RoleService(uow, clock, policies),
         groups=GroupService(uow, clock, policies),
-        notifications=_notifications(settings, engine, clock),
+        notifications=_notifications(settings, database, clock),
     )
 
 
-def _notifications(settings: Settings, engine: sa.Engine, clock: Clock) -> NotificationDispatcher | None:
+def _notifications(settings: Settings, database: Database, clock: Clock) -> NotificationDispatcher | None:
     if settings.smtp is None:
         return None
-    return NotificationDispatcher(SqlNotificationOutbox(engine), SmtpMailer(settings.smtp), clock)
+    return NotificationDispatcher(database.notification_outbox(), SmtpMailer(settings.smtp), clock)

@@ -6,8 +6,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from twostep.mfa.verifier import ThrottlePolicy
 from twostep.notify.smtp import SmtpSettings
+from twostep.throttling import Throttling
 
 DATABASE_FILE = "twostep.db"
 KEY_FILE = "keys.json"
@@ -18,7 +18,7 @@ class Settings:
     data_dir: Path
     database_url_override: str | None = None
     issuer: str = "twostep"
-    mfa_throttle: ThrottlePolicy = field(default_factory=ThrottlePolicy)
+    mfa_throttle: Throttling = field(default_factory=Throttling)
     # A file holding a number of seconds added to the system clock: lets end-to-end tests move the server's
     # time (code windows, STS expiry) without touching the machine's clock. Never set in production.
     clock_offset_file: Path | None = None
@@ -47,7 +47,7 @@ class Settings:
     def from_environment(cls, data_dir: Path, database_url: str | None = None) -> Settings:
         """Command-line values win; TWOSTEP_* environment variables fill in the rest."""
         env = os.environ
-        throttle = ThrottlePolicy(
+        throttle = Throttling(
             max_failures=int(env.get("TWOSTEP_MFA_MAX_FAILURES", "10")),
             base_delay=float(env.get("TWOSTEP_MFA_BASE_DELAY", "1.0")),
             max_delay=float(env.get("TWOSTEP_MFA_MAX_DELAY", "300")),

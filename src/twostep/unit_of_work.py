@@ -1,62 +1,20 @@
-"""One transaction over every repository: each change of state and its audit event commit together (rule 4)."""
+"""What every unit of work is: one transaction, committed once; each change of state and its audit event commit
+together (rule 4).
+
+The repositories on it are each domain package's own business: a package lists the ones it uses in its ports.py
+(e.g. `mfa.ports.MfaUnitOfWork`), so that no package depends on the ports of the others. store's SqlUnitOfWork
+carries every repository and so satisfies all of them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from types import TracebackType
-from typing import Protocol
-
-from twostep.audit.ports import AuditLog
-from twostep.groups.ports import GroupRepository
-from twostep.identity.ports import AccessKeyRepository, AccountRepository, UserRepository
-from twostep.mfa.ports import DeviceRepository, SourceThrottleRepository
-from twostep.policy.ports import OwnedPolicyRepository, PolicyRepository
-from twostep.roles.ports import RoleRepository
-from twostep.signin.ports import SessionRepository
-from twostep.sts.ports import TemporaryCredentialRepository
+from typing import Protocol, Self, TypeAlias, TypeVar
 
 
 class UnitOfWork(Protocol):
-    @property
-    def accounts(self) -> AccountRepository: ...
-
-    @property
-    def users(self) -> UserRepository: ...
-
-    @property
-    def access_keys(self) -> AccessKeyRepository: ...
-
-    @property
-    def devices(self) -> DeviceRepository: ...
-
-    @property
-    def source_throttles(self) -> SourceThrottleRepository: ...
-
-    @property
-    def sessions(self) -> SessionRepository: ...
-
-    @property
-    def audit(self) -> AuditLog: ...
-
-    @property
-    def policies(self) -> PolicyRepository: ...
-
-    @property
-    def temporary_credentials(self) -> TemporaryCredentialRepository: ...
-
-    @property
-    def roles(self) -> RoleRepository: ...
-
-    @property
-    def role_policies(self) -> OwnedPolicyRepository: ...
-
-    @property
-    def groups(self) -> GroupRepository: ...
-
-    @property
-    def group_policies(self) -> OwnedPolicyRepository: ...
-
-    def __enter__(self) -> UnitOfWork: ...
+    def __enter__(self) -> Self: ...
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -67,5 +25,8 @@ class UnitOfWork(Protocol):
     def commit(self) -> None: ...
 
 
-UnitOfWorkFactory = Callable[..., UnitOfWork]
-"""Called as factory() for a writing transaction, factory(readonly=True) for a reading one."""
+Work = TypeVar("Work", bound=UnitOfWork)
+
+UnitOfWorkFactory: TypeAlias = Callable[..., Work]
+"""Called as factory() for a writing transaction, factory(readonly=True) for a reading one; a package names the
+unit of work it needs, e.g. UnitOfWorkFactory[MfaUnitOfWork]."""

@@ -18,14 +18,13 @@ from twostep.audit.verification import VerificationReport, verify_chains
 from twostep.bootstrap import Services
 from twostep.crypto.keyring import KeyRing
 from twostep.identity.models import User
-from twostep.store.audit_reader import audit_snapshot
 from twostep.store.audit_repository import SqlAuditLog
 
 EVENTS_IN_CHAIN = 6  # CreateAccount + 5 CreateUser
 
 
 def verify(services: Services, keyring: KeyRing | None = None) -> VerificationReport:
-    with audit_snapshot(services.engine) as snapshot:
+    with services.database.audit_snapshot() as snapshot:
         return verify_chains(
             snapshot.events(), snapshot.heads(), HeadSigner(keyring or services.keyring), snapshot.account_ids()
         )
@@ -42,18 +41,18 @@ def root(services: Services) -> User:
 
 
 def sql(services: Services, statement: str, **params: object) -> None:
-    with services.engine.begin() as c:
+    with services.database.engine.begin() as c:
         c.execute(sa.text(statement), params)
 
 
 def rows(services: Services, chain: str) -> list[sa.Row[tuple[object, ...]]]:
-    with services.engine.connect() as c:
+    with services.database.engine.connect() as c:
         return list(c.execute(sa.text("SELECT * FROM audit_events WHERE chain = :c ORDER BY seq"), {"c": chain}))
 
 
 def recompute_from(services: Services, chain: str, first_seq: int) -> str:
     """What an attacker who knows the (public) hash algorithm does: re-hash every event from first_seq on."""
-    with services.engine.connect() as c:
+    with services.database.engine.connect() as c:
         events = list(SqlAuditLog(c).events(chain))
     prev = GENESIS_HASH
     for recorded in events:
@@ -86,7 +85,7 @@ def test_untouched_chains_verify(services: Services, root: User) -> None:
 
 
 def test_every_head_is_signed(services: Services, root: User) -> None:
-    with services.engine.connect() as c:
+    with services.database.engine.connect() as c:
         heads = SqlAuditLog(c).signed_heads()
     assert heads and all(h.signature and h.signature.key_id == services.keyring.active_key_id for h in heads)
 
@@ -113,7 +112,7 @@ def test_an_edit_with_its_hash_recomputed_breaks_the_next_link(services: Service
     event = rows(services, chain)[2]
     details = json.dumps({"userName": "mallory"})
     sql(services, "UPDATE audit_events SET details = :d WHERE id = :i", d=details, i=event.id)
-    with services.engine.connect() as c:
+    with services.database.engine.connect() as c:
         recorded = next(e for e in SqlAuditLog(c).events(chain) if e.seq == 3)
     digest = chain_hash(recorded.prev_hash, chain, 3, recorded.event)
     sql(services, "UPDATE audit_events SET hash = :h WHERE id = :i", h=digest, i=event.id)

@@ -56,7 +56,7 @@ def data(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DataDir]:
                     password="wrong password!", email="root@example.com", source_ip="192.0.2.2"
                 )
         finally:
-            services.engine.dispose()
+            services.close()
         yield DataDir(path, env, json.loads(init.stdout)["account_id"], settings)
 
 

@@ -24,7 +24,7 @@ from twostep import bootstrap
 from twostep.crypto.keyring import KeyRing
 from twostep.settings import Settings
 from twostep.store.engine import create_engine
-from twostep.store.key_rotation import SEALED_COLUMNS
+from twostep.store.sealed_columns import SEALED_COLUMNS
 
 EXTRA_DEVICES = 12
 
@@ -213,7 +213,7 @@ def test_a_killed_rotation_resumes(tmp_path: Path) -> None:
         services.mfa.enrolment_seed(account_id, d.id, root)[1] for d in services.mfa.devices_in_account(account_id)
     )
     assert opened == sorted(seeds)
-    services.engine.dispose()
+    services.close()
     assert_no_seed_in(b"".join(f.read_bytes() for f in data.glob("twostep.db*")), seeds, "the SQLite files")
 
 

@@ -17,10 +17,11 @@ from twostep import bootstrap
 from twostep.clock import FrozenClock
 from twostep.identity.models import User
 from twostep.mfa.errors import CodeRejected, RejectionReason
-from twostep.mfa.verifier import AttemptContext, ThrottlePolicy
+from twostep.mfa.verifier import AttemptContext
 from twostep.settings import Settings
 from twostep.signin.errors import SignInFailed
 from twostep.store.tables import users
+from twostep.throttling import Throttling
 
 START = 1_800_000_000.0
 
@@ -70,7 +71,7 @@ def locked(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Locked]:
         account_id = json.loads(init.stdout)["account_id"]
         clock = FrozenClock(START)
         settings = Settings(
-            data_dir, database_url_override=env.get("TWOSTEP_DATABASE_URL"), mfa_throttle=ThrottlePolicy(base_delay=0)
+            data_dir, database_url_override=env.get("TWOSTEP_DATABASE_URL"), mfa_throttle=Throttling(base_delay=0)
         )
         services = bootstrap.build(settings, clock=clock)
         with services.uow(readonly=True) as uow:
@@ -96,7 +97,7 @@ def locked(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Locked]:
         try:
             yield state
         finally:
-            services.engine.dispose()
+            services.close()
 
 
 def test_a_locked_device_refuses_even_the_right_code(locked: Locked) -> None:
@@ -154,8 +155,8 @@ def test_refusals_change_nothing(locked: Locked) -> None:
 def test_unlock_lifts_the_password_hard_stop(locked: Locked) -> None:
     """S11: after 100 consecutive wrong passwords even the right one is refused, until an administrator unlocks."""
     services, root = locked.services, locked.root
-    limit = services.signin.policy.password_max_failures
-    with services.engine.begin() as connection:
+    limit = services.signin.settings.password_max_failures
+    with services.database.engine.begin() as connection:
         connection.execute(users.update().where(users.c.id == root.id).values(password_failures=limit))
     with pytest.raises(SignInFailed):
         services.signin.password_step(email="r@example.com", password="a long phrase")

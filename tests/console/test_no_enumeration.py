@@ -63,7 +63,7 @@ def iam_user(services: Services, account_id: str, name: str, *, device: bool) ->
 def lock(services: Services, user: User) -> None:
     """The device as ten wrong codes leave it (as if someone had guessed against it)."""
     device = services.mfa.devices_of(user)[0]
-    with services.engine.begin() as connection:
+    with services.database.engine.begin() as connection:
         connection.execute(mfa_devices.update().where(mfa_devices.c.id == device.id).values(failures=10))
 
 

@@ -44,7 +44,7 @@ def test_a_seed_moved_to_another_device_does_not_open(services: Services, clock:
     theirs = services.mfa.create_virtual_device(root.account_id, "theirs", actor=root)
     now = clock.now()
     services.mfa.enable(root, mine.device.serial, code_at(mine.seed, now - 30), code_at(mine.seed, now), actor=root)
-    with services.engine.begin() as c:  # someone with write access copies a known seed onto another row
+    with services.database.engine.begin() as c:  # someone with write access copies a known seed onto another row
         blob = c.execute(sa.select(mfa_devices.c.seed_blob).where(mfa_devices.c.id == mine.device.id)).scalar_one()
         c.execute(mfa_devices.update().where(mfa_devices.c.id == theirs.device.id).values(seed_blob=blob))
     device = services.mfa.device(root.account_id, theirs.device.serial)

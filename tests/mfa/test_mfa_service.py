@@ -13,6 +13,7 @@ from twostep.mfa.errors import (
     DeviceAlreadyExists,
     DeviceInUse,
     DeviceLimitExceeded,
+    DeviceNotAssignedToUser,
     DeviceStillAssigned,
     InvalidDeviceName,
     RejectionReason,
@@ -54,6 +55,20 @@ def test_enable_needs_two_consecutive_codes(services: Services, clock: FrozenClo
         root, new.device.serial, code_at(new.seed, now - 30), code_at(new.seed, now), actor=root
     )
     assert device.user_id == root.id and device.enabled_at == now
+
+
+def test_removal_with_a_code_is_for_the_holder_of_the_device_only(
+    services: Services, clock: FrozenClock, root: User
+) -> None:
+    seed = enrol(services, clock, root)
+    serial = services.mfa.devices_of(root)[0].serial
+    other = services.identity.create_user(root.account_id, "bob", actor=root)
+    clock.advance(30)
+    code = code_at(seed, clock.now())
+    with pytest.raises(DeviceNotAssignedToUser):
+        services.mfa.remove(other, serial, actor=other, code=code)
+    services.mfa.remove(root, serial, actor=root, code=code)  # the refusal above neither spent nor counted it
+    assert services.mfa.devices_in_account(root.account_id) == []
 
 
 def test_enrolment_codes_are_spent(services: Services, clock: FrozenClock, root: User) -> None:

@@ -12,7 +12,8 @@ from twostep.bootstrap import Services
 from twostep.clock import FrozenClock
 from twostep.mfa.errors import CodeRejected, RejectionReason
 from twostep.mfa.models import MfaDevice
-from twostep.mfa.verifier import AttemptContext, ThrottlePolicy, source_key
+from twostep.mfa.verifier import AttemptContext
+from twostep.throttling import Throttling, source_key
 
 ATTACKER = "203.0.113.9"
 ELSEWHERE = "198.51.100.20"
@@ -52,14 +53,14 @@ def failures_of(services: Services, device: MfaDevice) -> int:
 def test_failures_on_many_devices_slow_the_address_down(
     services: Services, clock: FrozenClock, devices: list[tuple[MfaDevice, bytes]]
 ) -> None:
-    policy = services.verifier.policy
-    assert (policy.source_free_failures, policy.base_delay, policy.source_max_delay) == (5, 1.0, 60.0)
+    throttling = services.verifier.throttling
+    assert (throttling.source_free_failures, throttling.base_delay, throttling.source_max_delay) == (5, 1.0, 60.0)
     # One guess per device: no device comes near its own limit, yet the address earns a delay.
     for n, (device, seed) in enumerate(devices[:8], start=1):
         with pytest.raises(CodeRejected) as rejected:
             attempt(services, device, wrong(seed, clock), ATTACKER)
         assert rejected.value.reason is RejectionReason.WRONG
-        expected = policy.source_delay_after(n)
+        expected = throttling.source_delay_after(n)
         assert expected == (0 if n <= 5 else 2 ** (n - 6))
         if expected:
             # Inside the address's delay a fresh device's right code is not evaluated: refused, and not counted.
@@ -105,8 +106,8 @@ def test_a_quiet_address_starts_afresh(
     for device, seed in devices[:7]:
         with pytest.raises(CodeRejected):
             attempt(services, device, wrong(seed, clock), ATTACKER)
-        clock.advance(services.verifier.policy.source_max_delay)
-    clock.advance(services.verifier.policy.source_forget_after)
+        clock.advance(services.verifier.throttling.source_max_delay)
+    clock.advance(services.verifier.throttling.source_forget_after)
     for device, seed in devices[7:12]:  # five free failures again, no delay between them
         with pytest.raises(CodeRejected) as rejected:
             attempt(services, device, wrong(seed, clock), ATTACKER)
@@ -141,10 +142,10 @@ def test_without_an_address_only_the_device_counts(
     attempt(services, device, code_at(seed, clock.now()), None)
 
 
-def test_the_policy() -> None:
-    policy = ThrottlePolicy()
-    assert [policy.source_delay_after(n) for n in range(1, 14)] == [0, 0, 0, 0, 0, 1, 2, 4, 8, 16, 32, 60, 60]
-    assert ThrottlePolicy(base_delay=0).source_delay_after(50) == 0  # tests and operators may switch delays off
+def test_the_source_delays() -> None:
+    throttling = Throttling()
+    assert [throttling.source_delay_after(n) for n in range(1, 14)] == [0, 0, 0, 0, 0, 1, 2, 4, 8, 16, 32, 60, 60]
+    assert Throttling(base_delay=0).source_delay_after(50) == 0  # tests and operators may switch delays off
 
 
 def test_parallel_guesses_from_a_slowed_address_are_evaluated_one_at_a_time(

@@ -15,7 +15,8 @@ from twostep.bootstrap import Services
 from twostep.clock import FrozenClock
 from twostep.identity.models import User
 from twostep.mfa.errors import CodeRejected, DeviceInUse, DeviceLimitExceeded, RejectionReason
-from twostep.mfa.verifier import AttemptContext, ThrottlePolicy
+from twostep.mfa.verifier import AttemptContext
+from twostep.throttling import Throttling
 
 
 def attempt(services: Services, user: User, code: str) -> str:
@@ -56,7 +57,7 @@ def test_parallel_submissions_of_one_code_succeed_once(
 def test_parallel_wrong_codes_evaluate_at_most_the_limit(
     services: Services, clock: FrozenClock, root: User, seed: bytes
 ) -> None:
-    services.verifier.policy = ThrottlePolicy(max_failures=10, base_delay=0)
+    services.verifier.throttling = Throttling(max_failures=10, base_delay=0)
     wrong = "000000" if code_at(seed, clock.now()) != "000000" else "111111"
     with ThreadPoolExecutor(max_workers=16) as pool:
         outcomes = list(pool.map(lambda _: attempt(services, root, wrong), range(200)))

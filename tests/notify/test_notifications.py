@@ -25,9 +25,8 @@ from twostep.clock import FrozenClock
 from twostep.identity.models import User
 from twostep.mfa.errors import CodeRejected
 from twostep.mfa.verifier import AttemptContext
-from twostep.notify.dispatcher import DispatchPolicy, NotificationDispatcher
+from twostep.notify.dispatcher import DispatchSettings, NotificationDispatcher
 from twostep.notify.smtp import SmtpConfigError, SmtpMailer, SmtpSettings
-from twostep.store.notification_outbox import SqlNotificationOutbox
 
 ROOT_EMAIL = "owner@example.com"
 PASSWORDS = ["correct horse battery", "first console password", "second console password"]
@@ -82,9 +81,9 @@ def smtp() -> Iterator[Smtp]:
         controller.stop()
 
 
-def dispatcher(services: Services, clock: FrozenClock, settings: SmtpSettings, **policy: Any) -> NotificationDispatcher:
+def dispatcher(services: Services, clock: FrozenClock, smtp: SmtpSettings, **dispatch: Any) -> NotificationDispatcher:
     return NotificationDispatcher(
-        SqlNotificationOutbox(services.engine), SmtpMailer(settings), clock, DispatchPolicy(**policy)
+        services.database.notification_outbox(), SmtpMailer(smtp), clock, DispatchSettings(**dispatch)
     )
 
 
@@ -225,7 +224,7 @@ def test_starttls_is_required_when_configured(services: Services, clock: FrozenC
 
 def test_a_dead_dispatchers_claim_expires(services: Services, clock: FrozenClock, smtp: Smtp) -> None:
     live_through(services, clock)
-    outbox = SqlNotificationOutbox(services.engine)
+    outbox = services.database.notification_outbox()
     (pending,) = outbox.pending(clock.now(), 10)
     assert outbox.claim(pending.chain, pending.done_seq, "dead-process", clock.now() + 120, clock.now())
     sender = dispatcher(services, clock, smtp.settings())
@@ -240,7 +239,7 @@ def test_old_history_is_not_mailed(services: Services, clock: FrozenClock, smtp:
     clock.advance(2 * 86_400)
     assert dispatcher(services, clock, smtp.settings()).run_once() == 0
     assert smtp.inbox.received == []
-    assert SqlNotificationOutbox(services.engine).pending(clock.now(), 10) == []
+    assert services.database.notification_outbox().pending(clock.now(), 10) == []
 
 
 def test_smtp_settings_from_the_environment() -> None:

@@ -34,9 +34,7 @@ from twostep.awsapi.operations import HANDLERS
 from twostep.awsapi.protocol.model import Shape, load_service_model
 from twostep.identity.models import User
 from twostep.signin.models import Session, Stage
-from twostep.signin.service import hash_token
-from twostep.store import consistency
-from twostep.store.audit_reader import audit_snapshot
+from twostep.signin.sessions import hash_token
 
 BASE = "http://127.0.0.1:8000"
 EMAIL = "owner@example.com"
@@ -88,9 +86,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 def assert_whole(world: World) -> None:
     """Nothing half-written: `twostep db check` and `twostep audit verify` hold."""
     services = world.services
-    report = consistency.check(services.engine, services.keyring)
+    report = services.database.check(services.keyring)
     assert report.consistent, report.problems
-    with audit_snapshot(services.engine) as snapshot:
+    with services.database.audit_snapshot() as snapshot:
         verified = verify_chains(
             snapshot.events(), snapshot.heads(), HeadSigner(services.keyring), snapshot.account_ids()
         )

@@ -8,9 +8,8 @@ from tests.helpers import code_at
 from twostep.bootstrap import Services
 from twostep.clock import FrozenClock
 from twostep.identity.models import User
-from twostep.mfa.errors import CodeRejected, NoSuchDevice, RejectionReason
 from twostep.signin.errors import MfaFailed, SessionInvalid, SignInFailed
-from twostep.signin.service import Grant
+from twostep.signin.models import Grant
 
 PASSWORD = "correct horse battery"
 
@@ -84,18 +83,3 @@ def test_renewal_after_an_mfa_change_ends_other_sessions(services: Services, clo
     current = services.signin.current(renewed.token)
     assert current.session.mfa_device_id == device_id and current.session.mfa_used
     assert services.signin.is_fresh(current)  # the two enrolment codes were a fresh proof
-
-
-def test_confirm_code_spends_the_step_and_only_for_own_devices(
-    services: Services, clock: FrozenClock, root: User
-) -> None:
-    device_id, seed = enrol(services, clock, root)
-    clock.advance(30)
-    code = code_at(seed, clock.now())
-    assert services.signin.confirm_code(root, device_id, code, purpose="test").id == device_id
-    with pytest.raises(CodeRejected) as replayed:
-        services.signin.confirm_code(root, device_id, code, purpose="test")
-    assert replayed.value.reason is RejectionReason.REPLAYED
-    other = services.identity.create_user(root.account_id, "bob", actor=root)
-    with pytest.raises(NoSuchDevice):
-        services.signin.confirm_code(other, device_id, code, purpose="test")

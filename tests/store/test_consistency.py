@@ -21,14 +21,14 @@ def enrolled(services: Services, clock: FrozenClock) -> str:
 
 def test_a_sound_database_is_consistent(services: Services, clock: FrozenClock) -> None:
     enrolled(services, clock)
-    report = consistency.check(services.engine, services.keyring)
+    report = consistency.check(services.database.engine, services.keyring)
     assert report.consistent, report.problems
     assert report.counts["devices"] == 1 and report.counts["audit_events"] == 3
 
 
 def test_a_device_assigned_without_its_event_is_reported(services: Services, clock: FrozenClock) -> None:
     serial = enrolled(services, clock)
-    with services.engine.begin() as c:
+    with services.database.engine.begin() as c:
         c.execute(audit_events.delete().where(audit_events.c.event_name == "EnableMFADevice"))
         c.execute(audit_heads.update().values(seq=audit_heads.c.seq - 1))
         c.execute(
@@ -38,15 +38,15 @@ def test_a_device_assigned_without_its_event_is_reported(services: Services, clo
                 .scalar_subquery()
             )
         )
-    report = consistency.check(services.engine, services.keyring)
+    report = consistency.check(services.database.engine, services.keyring)
     assert report.problems == [f"device {serial} is assigned without an EnableMFADevice event"]
 
 
 def test_a_head_out_of_step_and_an_unknown_key_are_reported(services: Services, clock: FrozenClock) -> None:
     enrolled(services, clock)
-    with services.engine.begin() as c:
+    with services.database.engine.begin() as c:
         c.execute(audit_heads.update().values(seq=audit_heads.c.seq + 1))
         c.execute(mfa_devices.update().values(seed_key_id="k9-missing"))
-    problems = consistency.check(services.engine, services.keyring).problems
+    problems = consistency.check(services.database.engine, services.keyring).problems
     assert any("head at" in p for p in problems)
     assert any("k9-missing" in p for p in problems)

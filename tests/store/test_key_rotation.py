@@ -23,7 +23,8 @@ from twostep.identity.models import User
 from twostep.mfa.verifier import AttemptContext
 from twostep.settings import Settings
 from twostep.store.audit_reader import audit_snapshot
-from twostep.store.key_rotation import SEALED_COLUMNS, KeyRotation, Progress
+from twostep.store.key_rotation import KeyRotation, Progress
+from twostep.store.sealed_columns import SEALED_COLUMNS
 
 DEVICES = 6
 
@@ -69,19 +70,19 @@ def world(settings: Settings, clock: FrozenClock, services: bootstrap.Services) 
     issued = following.sts.get_session_token(following.identity.user(root.account_id, "alice"))
     session = (issued.access_key_id, issued.secret_access_key, issued.session_token)
     yield World(following, settings, root, seeds, secrets, session)
-    following.engine.dispose()
+    following.close()
 
 
 def key_ids_in_use(services: bootstrap.Services) -> set[str]:
     found: set[str] = set()
-    with services.engine.connect() as c:
+    with services.database.engine.connect() as c:
         for column in SEALED_COLUMNS:
             found |= set(c.execute(sa.select(column.table.c[column.key_column]).distinct()).scalars())
     return found
 
 
 def head_key_ids(services: bootstrap.Services) -> set[str | None]:
-    with services.engine.connect() as c:
+    with services.database.engine.connect() as c:
         return set(c.execute(sa.text("SELECT key_id FROM audit_heads")).scalars())
 
 
@@ -98,13 +99,13 @@ def assert_everything_opens(world: World) -> None:
 
 def audit_intact(world: World) -> bool:
     keyring = KeyRing.load(world.settings.key_file)
-    with audit_snapshot(world.services.engine) as snapshot:
+    with audit_snapshot(world.services.database.engine) as snapshot:
         report = verify_chains(snapshot.events(), snapshot.heads(), HeadSigner(keyring), snapshot.account_ids())
     return report.intact
 
 
 def rotation(world: World, **options: object) -> KeyRotation:
-    return KeyRotation(world.services.engine, world.settings.key_file, grace=0, **options)  # type: ignore[arg-type]
+    return KeyRotation(world.services.database.engine, world.settings.key_file, grace=0, **options)  # type: ignore[arg-type]
 
 
 def test_rotate_everything(world: World) -> None:
@@ -155,7 +156,7 @@ def test_an_interrupted_rotation_resumes(world: World, clock: FrozenClock) -> No
 
 def test_a_value_that_does_not_open_keeps_the_old_keys(world: World) -> None:
     old = KeyRing.load(world.settings.key_file).active_key_id
-    with world.services.engine.begin() as c:
+    with world.services.database.engine.begin() as c:
         c.execute(
             sa.text("UPDATE access_keys SET secret_blob = :b WHERE id = :i"),
             {"b": b"\0" * 40, "i": next(iter(world.secrets))},
@@ -167,7 +168,7 @@ def test_a_value_that_does_not_open_keeps_the_old_keys(world: World) -> None:
 
 def test_a_tampered_head_is_not_re_signed(world: World) -> None:
     chain = world.root.account_id
-    with world.services.engine.begin() as c:
+    with world.services.database.engine.begin() as c:
         c.execute(sa.text("UPDATE audit_heads SET seq = seq - 1 WHERE chain = :c"), {"c": chain})
     result = rotation(world).run()
     assert result.heads_refused == [chain]
@@ -175,7 +176,7 @@ def test_a_tampered_head_is_not_re_signed(world: World) -> None:
 
 
 def test_an_unsigned_head_of_an_intact_chain_is_signed(world: World) -> None:
-    with world.services.engine.begin() as c:
+    with world.services.database.engine.begin() as c:
         c.execute(sa.text("UPDATE audit_heads SET key_id = NULL, mac = NULL"))
     assert not audit_intact(world)
     result = rotation(world).run()
@@ -217,7 +218,9 @@ def test_staged_rotation_across_nodes_with_their_own_key_files(
         assert KeyRing.load(key_file).active_key_id == old and set(KeyRing.load(key_file).key_ids) == {old, staged}
         shutil.copy(key_file, node_b_settings.key_file)  # 1. the operator distributes the staged key
 
-        kept = KeyRotation(world.services.engine, key_file, grace=0.01, sleep=node_b_writes, keep_old_keys=True).run()
+        kept = KeyRotation(
+            world.services.database.engine, key_file, grace=0.01, sleep=node_b_writes, keep_old_keys=True
+        ).run()
         assert kept.active_key_id == staged and not kept.resumed and kept.complete and kept.removed_keys == []
         node_b_writes()  # still under the old key: B has not got the new file yet
         both_nodes_open_everything()
@@ -231,4 +234,4 @@ def test_staged_rotation_across_nodes_with_their_own_key_files(
         both_nodes_open_everything()
         assert KeyRing.load(node_b_settings.key_file).key_ids == (staged,)
     finally:
-        node_b.engine.dispose()
+        node_b.close()

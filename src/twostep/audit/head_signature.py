@@ -68,9 +68,3 @@ class HeadSigner:
         if not hmac.compare_digest(expected, head.signature.mac):
             return "the head's signature does not match its sequence number and hash"
         return None
-
-    def is_current(self, head: ChainHead) -> bool:
-        """Signed, validly, under the active key (what key rotation leaves behind)."""
-        return (
-            head.signature is not None and head.signature.key_id == self._keyring.active_key_id and not self.check(head)
-        )

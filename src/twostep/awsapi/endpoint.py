@@ -49,7 +49,7 @@ class AwsQueryApi:
         # docs/performance.md), and threads waiting for the one writer only fought over the GIL. The loop is then
         # busy for the length of a request (about a millisecond), or of a wait for another process's write.
         # PostgreSQL is a network round trip per statement: a few threads overlap those waits.
-        sqlite = services.engine.dialect.name == "sqlite"
+        sqlite = services.database.dialect == "sqlite"
         self._executor = None if sqlite else ThreadPoolExecutor(DATABASE_THREADS, thread_name_prefix="twostep-api")
 
     async def respond(self, request: Request) -> Response:

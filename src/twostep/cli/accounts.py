@@ -24,8 +24,7 @@ from twostep.identity.password_policy import PasswordPolicy
 from twostep.identity.service import validate_email
 from twostep.policy.managed import ADMINISTRATOR_ACCESS_ARN
 from twostep.settings import Settings
-from twostep.store import schema
-from twostep.store.engine import create_engine
+from twostep.store.database import Database
 
 
 def _read_valid_password(args: argparse.Namespace) -> str:
@@ -49,14 +48,13 @@ def _create_account(settings: Settings, args: argparse.Namespace, password: str)
     except IdentityError as exc:
         raise CommandError(str(exc)) from exc
     finally:
-        services.engine.dispose()
+        services.close()
     return output
 
 
 def create_admin_user(services: bootstrap.Services, account_id: str, name: str) -> dict[str, str]:
     """An IAM user with full permissions in the account, and an access key for boto3 and the aws CLI."""
-    with services.uow(readonly=True) as uow:
-        root = uow.users.root_of(account_id)
+    root = services.identity.root_user(account_id)
     user = services.identity.create_user(account_id, name, actor=root)
     services.policies.attach_user_policy(account_id, user.name, ADMINISTRATOR_ACCESS_ARN, actor=root)
     key = services.identity.create_access_key(user, actor=root)
@@ -64,11 +62,8 @@ def create_admin_user(services: bootstrap.Services, account_id: str, name: str) 
 
 
 def _migrate(settings: Settings) -> None:
-    engine = create_engine(settings.database_url)
-    try:
-        schema.upgrade(engine)
-    finally:
-        engine.dispose()
+    with Database(settings.database_url) as database:
+        database.upgrade()
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -79,12 +74,9 @@ def cmd_init(args: argparse.Namespace) -> int:
         )
     password = _read_valid_password(args)
     if not settings.is_sqlite or settings.data_dir.exists():
-        engine = create_engine(settings.database_url)
-        try:
-            if schema.current_revision(engine) is not None:
+        with Database(settings.database_url) as database:
+            if database.revision() is not None:
                 raise CommandError("the database already holds a twostep schema; nothing changed")
-        finally:
-            engine.dispose()
     warn_if_widened(make_private(settings.data_dir))
     _migrate(settings)
     KeyRing.generate().save(settings.key_file)

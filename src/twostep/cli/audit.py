@@ -12,8 +12,7 @@ from twostep.audit.head_signature import HeadSigner
 from twostep.audit.verification import verify_chains
 from twostep.cli.common import CommandError, add_data_options, initialised_settings
 from twostep.crypto.keyring import KeyRing, KeyRingError
-from twostep.store.audit_reader import audit_snapshot
-from twostep.store.engine import create_engine
+from twostep.store.database import Database
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -23,12 +22,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
         keyring = KeyRing.load(settings.key_file)
     except KeyRingError as exc:
         raise CommandError(str(exc)) from exc
-    engine = create_engine(settings.database_url)
-    try:
-        with audit_snapshot(engine) as snapshot:
-            report = verify_chains(snapshot.events(), snapshot.heads(), HeadSigner(keyring), snapshot.account_ids())
-    finally:
-        engine.dispose()
+    with Database(settings.database_url) as database, database.audit_snapshot() as snapshot:
+        report = verify_chains(snapshot.events(), snapshot.heads(), HeadSigner(keyring), snapshot.account_ids())
     print(json.dumps(report.as_json()))
     for problem in report.problems:
         where = f"chain {problem.chain}" + (f" seq {problem.seq}" if problem.seq is not None else "")
@@ -50,15 +45,11 @@ def parse_since(value: str) -> float:
 def cmd_export(args: argparse.Namespace) -> int:
     """CloudTrail-shaped JSON lines on standard output, oldest first."""
     settings = initialised_settings(args)
-    engine = create_engine(settings.database_url)
     count = 0
-    try:
-        with audit_snapshot(engine) as snapshot:
-            for recorded in snapshot.events_in_time_order(args.since, args.account):
-                sys.stdout.write(json.dumps(to_cloudtrail(recorded), separators=(",", ":")) + "\n")
-                count += 1
-    finally:
-        engine.dispose()
+    with Database(settings.database_url) as database, database.audit_snapshot() as snapshot:
+        for recorded in snapshot.events_in_time_order(args.since, args.account):
+            sys.stdout.write(json.dumps(to_cloudtrail(recorded), separators=(",", ":")) + "\n")
+            count += 1
     sys.stdout.flush()
     print(f"twostep: exported {count} events", file=sys.stderr)
     return 0

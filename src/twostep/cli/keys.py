@@ -8,8 +8,8 @@ import sys
 
 from twostep.cli.common import CommandError, add_data_options, initialised_settings
 from twostep.crypto.keyring import KeyRingError
-from twostep.store.engine import create_engine
-from twostep.store.key_rotation import KeyRotation, Progress
+from twostep.store.database import Database
+from twostep.store.key_rotation import Progress
 
 
 def _positive(value: str) -> int:
@@ -26,9 +26,8 @@ def _print_progress(progress: Progress) -> None:
 def cmd_rotate(args: argparse.Namespace) -> int:
     """Re-encrypt every sealed secret under a new key while servers keep serving; rerun to resume."""
     settings = initialised_settings(args)
-    engine = create_engine(settings.database_url)
-    rotation = KeyRotation(
-        engine,
+    database = Database(settings.database_url)
+    rotation = database.key_rotation(
         settings.key_file,
         batch_size=args.batch_size,
         pause=args.pause,
@@ -50,7 +49,7 @@ def cmd_rotate(args: argparse.Namespace) -> int:
     except KeyRingError as exc:
         raise CommandError(str(exc)) from exc
     finally:
-        engine.dispose()
+        database.close()
     print(json.dumps(result.as_json()))
     for chain in result.heads_refused:
         print(f"twostep: audit chain {chain}: head not re-signed (run `twostep audit verify`)", file=sys.stderr)

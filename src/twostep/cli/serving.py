@@ -11,8 +11,7 @@ from twostep.crypto.keyring import KeyRing
 from twostep.data_dir import make_private
 from twostep.forwarded import TrustedProxies
 from twostep.settings import Settings
-from twostep.store import consistency, schema
-from twostep.store.engine import create_engine
+from twostep.store.database import Database
 
 
 def serve_app(settings: Settings, *, host: str, port: int, workers: int) -> None:
@@ -51,22 +50,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
-    engine = create_engine(settings_from(args).database_url)
-    try:
-        schema.upgrade(engine)
-        print(json.dumps({"revision": schema.current_revision(engine)}))
-    finally:
-        engine.dispose()
+    with Database(settings_from(args).database_url) as database:
+        database.upgrade()
+        print(json.dumps({"revision": database.revision()}))
     return 0
 
 
 def cmd_db_check(args: argparse.Namespace) -> int:
     settings = initialised_settings(args)
-    engine = create_engine(settings.database_url)
-    try:
-        report = consistency.check(engine, KeyRing.load(settings.key_file))
-    finally:
-        engine.dispose()
+    with Database(settings.database_url) as database:
+        report = database.check(KeyRing.load(settings.key_file))
     print(json.dumps(report.as_json(), indent=2))
     return 0 if report.consistent else 1
 

@@ -7,20 +7,23 @@ import json
 
 from twostep import bootstrap
 from twostep.cli.common import CommandError, add_data_options, initialised_settings
+from twostep.identity.errors import NoSuchAccount, NoSuchUser
 from twostep.identity.models import User
 from twostep.mfa.errors import MfaError
 
 
 def _find_user(services: bootstrap.Services, account_id: str, user_name: str | None) -> tuple[User, User]:
     """The user named (or the root user) and the account's root user, who the audit log names as the actor."""
-    with services.uow(readonly=True) as uow:
-        if uow.accounts.get(account_id) is None:
-            raise CommandError(f"no account {account_id}")
-        root = uow.users.root_of(account_id)
-        user = root if user_name is None else uow.users.by_name(account_id, user_name)
-    if user is None:
-        raise CommandError(f"no user {user_name!r} in account {account_id}")
-    return user, root
+    try:
+        root = services.identity.root_user(account_id)
+    except NoSuchAccount as exc:
+        raise CommandError(f"no account {account_id}") from exc
+    if user_name is None:
+        return root, root
+    try:
+        return services.identity.user(account_id, user_name), root
+    except NoSuchUser as exc:
+        raise CommandError(f"no user {user_name!r} in account {account_id}") from exc
 
 
 def cmd_unlock(args: argparse.Namespace) -> int:
@@ -47,12 +50,12 @@ def cmd_unlock(args: argparse.Namespace) -> int:
         if args.serial is None:  # the password step's own delay and hard stop (S11), when there is one
             failures = services.signin.unlock_password(user, actor=root)
             if failures:
-                stopped = failures >= services.signin.policy.password_max_failures
+                stopped = failures >= services.signin.settings.password_max_failures
                 result["password"] = {"failures": failures, "was_stopped": stopped}
     except MfaError as exc:
         raise CommandError(str(exc)) from exc
     finally:
-        services.engine.dispose()
+        services.close()
     print(json.dumps(result))
     return 0
 

@@ -24,8 +24,7 @@ from twostep.console import security
 from twostep.console.i18n import LANGUAGE_NAMES, LANGUAGES, N_, Catalogs, load_catalogs, negotiate
 from twostep.request_body import CONSOLE_BODY_LIMIT, BodyTooLarge, read_body
 from twostep.signin.errors import SessionInvalid
-from twostep.signin.models import Stage
-from twostep.signin.service import CurrentSession
+from twostep.signin.models import CurrentSession, Stage
 
 LANGUAGE_COOKIE = "twostep-lang"
 MAX_FIELD_LENGTH = 1024

@@ -11,7 +11,7 @@ from twostep.console.context import Console, Form
 from twostep.console.i18n import N_
 from twostep.mfa.errors import CodeRejected, MfaError
 from twostep.mfa.models import MfaDevice
-from twostep.signin.service import CurrentSession
+from twostep.signin.models import CurrentSession
 
 RESYNC_REJECTED = N_("The MFA codes are not valid. Enter two consecutive codes from your device and try again.")
 REMOVE_REJECTED = N_("The MFA code is not valid. Enter a new code from this device and try again.")

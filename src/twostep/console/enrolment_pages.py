@@ -28,7 +28,7 @@ from twostep.mfa.errors import (
 from twostep.mfa.models import MAX_DEVICES_PER_USER, device_serial
 from twostep.mfa.service import NewDevice
 from twostep.otp import base32_secret, key_uri, qr_svg
-from twostep.signin.service import CurrentSession
+from twostep.signin.models import CurrentSession
 
 ENROLMENT_KEY = "enrolment"  # session data: the id of the device this wizard created
 AUTHENTICATOR_APP = "authenticator-app"

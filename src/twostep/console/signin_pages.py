@@ -16,8 +16,7 @@ from twostep.identity.models import User
 from twostep.mfa.errors import MfaError
 from twostep.mfa.models import MfaDevice
 from twostep.signin.errors import MfaFailed, SessionInvalid, SignInFailed
-from twostep.signin.models import Stage
-from twostep.signin.service import CurrentSession, Grant
+from twostep.signin.models import CurrentSession, Grant, Stage
 
 # S13: one message for an unknown user, a wrong password and a throttled attempt.
 SIGNIN_FAILED = N_("Your authentication information is incorrect. Please try again.")
@@ -168,7 +167,7 @@ def routes(console: Console) -> list[BaseRoute]:
         It does not sign in: the next code does, on the MFA page.
         """
         current = console.half_signed_in(request)
-        if services.clock.now() - current.session.authenticated_at > signin.policy.fresh_window:
+        if services.clock.now() - current.session.authenticated_at > signin.settings.fresh_window:
             # S17: resync is an MFA change: two consecutive codes, after a password proved minutes ago.
             signin.sign_out(security.session_token(request))
             response = console.redirect(signin_page(current.user))

@@ -14,7 +14,7 @@ from twostep.console.context import Console, Form
 from twostep.console.i18n import N_
 from twostep.identity.errors import InvalidName, PasswordRejected, UserAlreadyExists
 from twostep.policy import access
-from twostep.signin.service import CurrentSession
+from twostep.signin.models import CurrentSession
 
 NOT_ALLOWED = N_("Your policies do not allow you to manage users.")
 USER_EXISTS = N_("A user with this name already exists.")

@@ -107,9 +107,6 @@ class KeyRing:
         if changed:
             self.reload()
 
-    def with_new_active_key(self) -> tuple[KeyRing, str]:
-        return self.with_new_key(activate=True)
-
     def with_new_key(self, *, activate: bool) -> tuple[KeyRing, str]:
         """A copy with one more key, numbered after every key it holds; active at once, or staged for later."""
         keys = dict(self._state[0])

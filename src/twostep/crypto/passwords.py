@@ -22,6 +22,3 @@ class PasswordHasher:
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
         return ok and password_hash is not None
-
-    def needs_rehash(self, password_hash: str) -> bool:
-        return self._argon2.check_needs_rehash(password_hash)

@@ -6,6 +6,7 @@ from typing import Protocol
 
 from twostep.groups.models import Group
 from twostep.identity.models import User
+from twostep.policy.ports import OwnedPolicyRepository, PolicyUnitOfWork
 
 
 class GroupRepository(Protocol):
@@ -36,3 +37,10 @@ class GroupRepository(Protocol):
     def policy_documents_for_user(self, user_id: str) -> list[str]:
         """The inline and attached policy documents of every group the user belongs to."""
         ...
+
+
+class GroupUnitOfWork(PolicyUnitOfWork, Protocol):
+    @property
+    def groups(self) -> GroupRepository: ...
+    @property
+    def group_policies(self) -> OwnedPolicyRepository: ...

@@ -21,13 +21,14 @@ from twostep.groups.errors import (
     NotAMember,
 )
 from twostep.groups.models import Group
+from twostep.groups.ports import GroupUnitOfWork
 from twostep.identity import aws_ids
 from twostep.identity.errors import NoSuchUser
 from twostep.identity.models import User
 from twostep.policy import owned
 from twostep.policy.managed import ManagedPolicy, OwnedPolicy
 from twostep.policy.service import PolicyService
-from twostep.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from twostep.unit_of_work import UnitOfWorkFactory
 
 GROUP_NAME = re.compile(r"[\w+=,.@-]{1,128}", re.ASCII)
 PATH = re.compile(r"/|/[\x21-\x7e]*/")
@@ -36,7 +37,7 @@ GROUPS_PER_USER = 10
 
 
 class GroupService:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, policies: PolicyService) -> None:
+    def __init__(self, uow: UnitOfWorkFactory[GroupUnitOfWork], clock: Clock, policies: PolicyService) -> None:
         self._uow = uow
         self._clock = clock
         self._policies = policies
@@ -191,14 +192,14 @@ class GroupService:
     # -- helpers ----------------------------------------------------------------------------------------------
 
     @staticmethod
-    def _group(uow: UnitOfWork, account_id: str, name: str) -> Group:
+    def _group(uow: GroupUnitOfWork, account_id: str, name: str) -> Group:
         group = uow.groups.by_name(account_id, name)
         if group is None:
             raise NoSuchGroup(name)
         return group
 
     @staticmethod
-    def _user(uow: UnitOfWork, account_id: str, name: str) -> User:
+    def _user(uow: GroupUnitOfWork, account_id: str, name: str) -> User:
         user = uow.users.by_name(account_id, name)
         if user is None:
             raise NoSuchUser(name)

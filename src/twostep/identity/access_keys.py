@@ -10,7 +10,8 @@ from twostep.crypto.keyring import KeyRing
 from twostep.identity import aws_ids
 from twostep.identity.errors import AccessKeyLimit, InvalidName, NoSuchAccessKey
 from twostep.identity.models import AccessKey, User
-from twostep.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from twostep.identity.ports import IdentityUnitOfWork
+from twostep.unit_of_work import UnitOfWorkFactory
 
 MAX_ACCESS_KEYS_PER_USER = 2
 KEY_STATUSES = ("Active", "Inactive")
@@ -36,7 +37,7 @@ class ResolvedAccessKey:
 class AccessKeys:
     """The access-key part of IdentityService (mixed in; IdentityService sets the attributes)."""
 
-    _uow: UnitOfWorkFactory
+    _uow: UnitOfWorkFactory[IdentityUnitOfWork]
     _clock: Clock
     _keyring: KeyRing
 
@@ -68,7 +69,7 @@ class AccessKeys:
             return uow.access_keys.for_user(user.id)
 
     @staticmethod
-    def _owned_key(uow: UnitOfWork, user: User, key_id: str) -> AccessKey:
+    def _owned_key(uow: IdentityUnitOfWork, user: User, key_id: str) -> AccessKey:
         found = uow.access_keys.get(key_id)
         if found is None or found[0].user_id != user.id:
             raise NoSuchAccessKey(key_id)

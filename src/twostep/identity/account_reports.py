@@ -18,7 +18,8 @@ from twostep.clock import Clock
 from twostep.identity.access_keys import MAX_ACCESS_KEYS_PER_USER
 from twostep.identity.errors import CredentialReportExpired, CredentialReportNotPresent
 from twostep.identity.models import AccessKey, User
-from twostep.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from twostep.identity.ports import IdentityUnitOfWork
+from twostep.unit_of_work import UnitOfWorkFactory
 
 REPORT_LIFETIME = 4 * 3600
 GENERATE_EVENT = "GenerateCredentialReport"
@@ -128,7 +129,7 @@ def _report_line(user: User, keys: list[AccessKey], mfa_active: bool) -> list[st
 class AccountReports:
     """The reporting part of IdentityService (mixed in; IdentityService sets the attributes)."""
 
-    _uow: UnitOfWorkFactory
+    _uow: UnitOfWorkFactory[IdentityUnitOfWork]
     _clock: Clock
 
     def account_summary(self, account_id: str) -> dict[str, int]:
@@ -176,7 +177,7 @@ class AccountReports:
         return CredentialReport(generated_at, out.getvalue().rstrip("\n").encode("utf-8"))
 
 
-def _last_generated(uow: UnitOfWork, account_id: str) -> float | None:
+def _last_generated(uow: IdentityUnitOfWork, account_id: str) -> float | None:
     last = None
     for recorded in uow.audit.events(account_id):
         if recorded.event.event_name == GENERATE_EVENT:

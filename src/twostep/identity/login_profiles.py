@@ -8,13 +8,14 @@ from twostep.crypto.passwords import PasswordHasher
 from twostep.identity.errors import LoginProfileExists, NoLoginProfile, NoSuchUser
 from twostep.identity.models import User
 from twostep.identity.password_policy import PasswordPolicy
+from twostep.identity.ports import IdentityUnitOfWork
 from twostep.unit_of_work import UnitOfWorkFactory
 
 
 class LoginProfiles:
     """The login-profile part of IdentityService (mixed in; IdentityService sets the attributes)."""
 
-    _uow: UnitOfWorkFactory
+    _uow: UnitOfWorkFactory[IdentityUnitOfWork]
     _clock: Clock
     _hasher: PasswordHasher
     password_policy: PasswordPolicy

@@ -32,6 +32,7 @@ from twostep.identity.errors import (
 from twostep.identity.login_profiles import LoginProfiles
 from twostep.identity.models import ROOT_USER_NAME, Account, Tag, User
 from twostep.identity.password_policy import PasswordPolicy
+from twostep.identity.ports import IdentityUnitOfWork
 from twostep.identity.tags import checked_tags, with_tags, without_tags
 from twostep.unit_of_work import UnitOfWorkFactory
 
@@ -61,7 +62,7 @@ class IdentityService(LoginProfiles, AccessKeys, AccountReports):
 
     def __init__(
         self,
-        uow: UnitOfWorkFactory,
+        uow: UnitOfWorkFactory[IdentityUnitOfWork],
         clock: Clock,
         keyring: KeyRing,
         hasher: PasswordHasher,
@@ -110,6 +111,13 @@ class IdentityService(LoginProfiles, AccessKeys, AccountReports):
             raise NoSuchAccount(f"Account {account_id} does not exist.")
         return account
 
+    def root_user(self, account_id: str) -> User:
+        """The account's root user (whom the CLI's changes name as their actor)."""
+        with self._uow(readonly=True) as uow:
+            if uow.accounts.get(account_id) is None:
+                raise NoSuchAccount(f"Account {account_id} does not exist.")
+            return uow.users.root_of(account_id)
+
     # -- users ------------------------------------------------------------------------------------------------
 
     def create_user(
@@ -156,13 +164,6 @@ class IdentityService(LoginProfiles, AccessKeys, AccountReports):
             user = uow.users.by_name(account_id, name)
         if user is None:
             raise NoSuchUser(name)
-        return user
-
-    def user_by_id(self, user_id: str) -> User:
-        with self._uow(readonly=True) as uow:
-            user = uow.users.get(user_id)
-        if user is None:
-            raise NoSuchUser(user_id)
         return user
 
     def users(self, account_id: str, path_prefix: str = "/") -> list[User]:

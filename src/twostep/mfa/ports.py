@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from twostep.audit.ports import AuditLog
 from twostep.crypto.keyring import Sealed
 from twostep.identity.models import Tag
+from twostep.identity.ports import UserRepository, UserSessions
 from twostep.mfa.models import MfaDevice
+from twostep.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,6 @@ class DeviceRepository(Protocol):
         ...
 
     def reset_failures(self, device_id: str) -> None: ...
-    def reseal(self, device_id: str, seed: Sealed) -> None: ...
 
 
 class SourceThrottleRepository(Protocol):
@@ -71,3 +73,21 @@ class SourceThrottleRepository(Protocol):
         ...
 
     def set_delay(self, source: str, next_attempt_at: float) -> None: ...
+
+
+class CodeCheckUnitOfWork(UnitOfWork, Protocol):
+    """What CodeVerifier uses of the caller's unit of work (sign-in and STS hand it theirs)."""
+
+    @property
+    def devices(self) -> DeviceRepository: ...
+    @property
+    def source_throttles(self) -> SourceThrottleRepository: ...
+    @property
+    def audit(self) -> AuditLog: ...
+
+
+class MfaUnitOfWork(CodeCheckUnitOfWork, Protocol):
+    @property
+    def users(self) -> UserRepository: ...
+    @property
+    def sessions(self) -> UserSessions: ...

@@ -24,9 +24,10 @@ from twostep.mfa.errors import (
     NoSuchDevice,
 )
 from twostep.mfa.models import MAX_DEVICES_PER_USER, MfaDevice, device_serial, seed_associated_data
+from twostep.mfa.ports import MfaUnitOfWork
 from twostep.mfa.verifier import AttemptContext, CodeVerifier
 from twostep.otp import generate_seed
-from twostep.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from twostep.unit_of_work import UnitOfWorkFactory
 
 # AWS VirtualMFADeviceName: [\w+=,.@-]+ ; the serial (ARN) must stay within 256 characters.
 DEVICE_NAME = re.compile(r"[\w+=,.@-]{1,226}", re.ASCII)
@@ -40,7 +41,9 @@ class NewDevice:
 
 
 class MfaService:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, keyring: KeyRing, verifier: CodeVerifier) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory[MfaUnitOfWork], clock: Clock, keyring: KeyRing, verifier: CodeVerifier
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._keyring = keyring
@@ -115,7 +118,7 @@ class MfaService:
             owners = uow.users.by_ids({d.user_id for d in devices if d.user_id is not None})
         return [(d, owners.get(d.user_id) if d.user_id else None) for d in devices]
 
-    def _existing(self, uow: UnitOfWork, account_id: str, serial: str) -> MfaDevice:
+    def _existing(self, uow: MfaUnitOfWork, account_id: str, serial: str) -> MfaDevice:
         device = uow.devices.by_serial(account_id, serial)
         if device is None:
             raise NoSuchDevice(serial)

@@ -9,7 +9,6 @@ failure counts even though the caller's operation fails.
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 from typing import NoReturn
 
@@ -18,55 +17,9 @@ from twostep.clock import Clock
 from twostep.crypto.keyring import KeyRing
 from twostep.mfa.errors import CodeRejected, RejectionReason
 from twostep.mfa.models import MfaDevice
-from twostep.mfa.ports import ReservedAttempt
+from twostep.mfa.ports import CodeCheckUnitOfWork, ReservedAttempt
 from twostep.otp import TotpParameters, is_well_formed_code, matching_steps, time_step
-from twostep.unit_of_work import UnitOfWork
-
-
-@dataclass(frozen=True)
-class ThrottlePolicy:
-    """S8/S10: lock at max_failures consecutive failures; wait base * 2^(n-1) seconds (capped) after n.
-
-    Per source address (S10), on top: every failed code from one address counts, whatever the device or path;
-    past the first few the address waits base * 2^(n-free-1) seconds, capped at a minute (an address may be a
-    whole office behind NAT, so it is slowed down, never locked); an address quiet for a quarter of an hour starts
-    afresh. A success does not reset it: one's own device would otherwise reset the count for every other guess.
-    """
-
-    max_failures: int = 10
-    base_delay: float = 1.0
-    max_delay: float = 300.0
-    source_free_failures: int = 5
-    source_max_delay: float = 60.0
-    source_forget_after: float = 900.0
-
-    def delay_after(self, failures: int) -> float:
-        if failures <= 0 or self.base_delay <= 0:
-            return 0.0
-        return float(min(self.base_delay * 2 ** (failures - 1), self.max_delay))
-
-    def source_delay_after(self, failures: int) -> float:
-        beyond = failures - self.source_free_failures
-        if beyond <= 0 or self.base_delay <= 0:
-            return 0.0
-        return float(min(self.base_delay * 2 ** (beyond - 1), self.source_max_delay))
-
-
-def source_key(address: str | None) -> str | None:
-    """The unit a source address is throttled by: an IPv4 address, or the /64 of an IPv6 one (one host may hold
-    a whole /64). None when there is no usable address (e.g. the CLI)."""
-    if not address:
-        return None
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return None
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped is not None:
-            return str(ip.ipv4_mapped)
-        return str(ipaddress.IPv6Network((ip, 64), strict=False))
-    return str(ip)
-
+from twostep.throttling import Throttling, source_key
 
 # S2: a single code is accepted at steps T-1 and T of the server's clock (plus the device's learnt drift).
 # T-1 covers a code typed just before its 30 s window closed; T+1 is not accepted.
@@ -97,15 +50,15 @@ class CodeVerifier:
         self,
         keyring: KeyRing,
         clock: Clock,
-        policy: ThrottlePolicy | None = None,
+        throttling: Throttling | None = None,
         params: TotpParameters | None = None,
     ) -> None:
         self._keyring = keyring
         self._clock = clock
-        self.policy = policy or ThrottlePolicy()
+        self.throttling = throttling or Throttling()
         self._params = params or TotpParameters()
 
-    def verify(self, uow: UnitOfWork, device: MfaDevice, code: str, context: AttemptContext) -> AcceptedCode:
+    def verify(self, uow: CodeCheckUnitOfWork, device: MfaDevice, code: str, context: AttemptContext) -> AcceptedCode:
         """Check one code against the device and spend its step; raises CodeRejected for any failure."""
         now = self._clock.now()
         reserved = self._reserve(uow, device, now, context, bypass_lock=False)
@@ -118,7 +71,7 @@ class CodeVerifier:
 
     def verify_consecutive(
         self,
-        uow: UnitOfWork,
+        uow: CodeCheckUnitOfWork,
         device: MfaDevice,
         code1: str,
         code2: str,
@@ -148,25 +101,25 @@ class CodeVerifier:
         return self._settle(uow, device, now, reserved, pairs, drift, context, (code1, code2))
 
     def _reserve(
-        self, uow: UnitOfWork, device: MfaDevice, now: float, context: AttemptContext, *, bypass_lock: bool
+        self, uow: CodeCheckUnitOfWork, device: MfaDevice, now: float, context: AttemptContext, *, bypass_lock: bool
     ) -> ReservedAttempt:
         source = source_key(context.source_ip)
         if source is not None:  # S10: an address inside its delay has nothing evaluated, on any device
-            until = uow.source_throttles.wait_until(source, now, self.policy.source_forget_after)
+            until = uow.source_throttles.wait_until(source, now, self.throttling.source_forget_after)
             if until > now:
                 self._reject(uow, device, now, context, RejectionReason.THROTTLED, until - now, locked=False)
-        reserved = uow.devices.reserve_attempt(device.id, now, self.policy.max_failures, bypass_lock)
+        reserved = uow.devices.reserve_attempt(device.id, now, self.throttling.max_failures, bypass_lock)
         if reserved is not None:
             return reserved
         failures, next_attempt_at = uow.devices.throttle_state(device.id)
-        locked = failures >= self.policy.max_failures and not bypass_lock
+        locked = failures >= self.throttling.max_failures and not bypass_lock
         reason = RejectionReason.LOCKED if locked else RejectionReason.THROTTLED
         retry_after = None if locked else max(0.0, next_attempt_at - now)
         self._reject(uow, device, now, context, reason, retry_after, locked=locked)
 
     def _settle(
         self,
-        uow: UnitOfWork,
+        uow: CodeCheckUnitOfWork,
         device: MfaDevice,
         now: float,
         reserved: ReservedAttempt,
@@ -186,20 +139,20 @@ class CodeVerifier:
             reason = RejectionReason.MALFORMED
         else:
             reason = RejectionReason.WRONG
-        delay = self.policy.delay_after(reserved.failures)
+        delay = self.throttling.delay_after(reserved.failures)
         uow.devices.set_delay(device.id, now + delay)
         source = source_key(context.source_ip)
         if source is not None:
-            failures = uow.source_throttles.record_failure(source, now, self.policy.source_forget_after)
-            uow.source_throttles.set_delay(source, now + self.policy.source_delay_after(failures))
-        locked = reserved.failures >= self.policy.max_failures
-        if reserved.failures == self.policy.max_failures:
+            failures = uow.source_throttles.record_failure(source, now, self.throttling.source_forget_after)
+            uow.source_throttles.set_delay(source, now + self.throttling.source_delay_after(failures))
+        locked = reserved.failures >= self.throttling.max_failures
+        if reserved.failures == self.throttling.max_failures:
             uow.audit.append(self._event("MfaDeviceLocked", device, now, context, None))
         self._reject(uow, device, now, context, reason, None if locked else delay or None, locked=locked)
 
     def _reject(
         self,
-        uow: UnitOfWork,
+        uow: CodeCheckUnitOfWork,
         device: MfaDevice,
         now: float,
         context: AttemptContext,

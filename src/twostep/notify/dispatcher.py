@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class DispatchPolicy:
+class DispatchSettings:
     lease: float = 120.0  # seconds a claim lasts without renewal; far above one SMTP conversation
     retry_after: float = 60.0  # back-off after a failed send
     max_age: float = 86_400.0  # older events are passed over unmailed (e.g. history when mail is first configured)
@@ -44,26 +44,26 @@ class NotificationDispatcher:
         outbox: NotificationOutbox,
         mailer: Mailer,
         clock: Clock,
-        policy: DispatchPolicy | None = None,
+        settings: DispatchSettings | None = None,
         owner: str | None = None,
     ) -> None:
         self._outbox = outbox
         self._mailer = mailer
         self._clock = clock
-        self.policy = policy or DispatchPolicy()
+        self.settings = settings or DispatchSettings()
         self.owner = owner or process_owner()
 
     def run_once(self) -> int:
         """One round over the chains with new events; returns how many mails were sent."""
         sent = 0
-        for pending in self._outbox.pending(self._clock.now(), self.policy.chains_per_round):
+        for pending in self._outbox.pending(self._clock.now(), self.settings.chains_per_round):
             sent += self._dispatch(pending)
         return sent
 
     def _dispatch(self, pending: PendingChain) -> int:
-        outbox, policy, chain = self._outbox, self.policy, pending.chain
+        outbox, settings, chain = self._outbox, self.settings, pending.chain
         now = self._clock.now()
-        if not outbox.claim(chain, pending.done_seq, self.owner, now + policy.lease, now):
+        if not outbox.claim(chain, pending.done_seq, self.owner, now + settings.lease, now):
             return 0  # another process has it
         sent = 0
         try:
@@ -71,9 +71,9 @@ class NotificationDispatcher:
             for recorded in events:
                 event = recorded.event
                 recipient = outbox.owner_email(event.account_id) if event.account_id else None
-                fresh = self._clock.now() - event.at <= policy.max_age
+                fresh = self._clock.now() - event.at <= settings.max_age
                 if is_notifying(event) and recipient and fresh:
-                    if not outbox.renew(chain, self.owner, self._clock.now() + policy.lease):
+                    if not outbox.renew(chain, self.owner, self._clock.now() + settings.lease):
                         return sent  # our lease ran out and another process took over
                     self._mailer.send(compose(recorded, recipient))
                     sent += 1
@@ -83,7 +83,7 @@ class NotificationDispatcher:
             outbox.release(chain, self.owner)
         except MailError as exc:
             log.warning("notification mail for audit chain %s not sent, retrying later: %s", chain, exc)
-            outbox.release(chain, self.owner, retry_at=self._clock.now() + policy.retry_after)
+            outbox.release(chain, self.owner, retry_at=self._clock.now() + settings.retry_after)
         except BaseException:
             outbox.release(chain, self.owner)
             raise

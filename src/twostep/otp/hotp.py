@@ -70,12 +70,16 @@ def hotp(key: bytes, counter: int, *, digits: int = 6, algorithm: Algorithm = Al
     algorithm = Algorithm(algorithm)
 
     mac = hmac.digest(bytes(key), counter.to_bytes(8, "big"), algorithm.hashlib_name)
-    # RFC 4226 §5.3 DT: the low nibble of the *last* byte picks the offset. RFC 6238
-    # keeps that rule for the longer SHA-256/512 digests, so do not use mac[19].
+    return str(truncate(mac) % 10**digits).zfill(digits)
+
+
+def truncate(mac: bytes) -> int:
+    """RFC 4226 §5.3 dynamic truncation: the 31-bit number the HMAC value's last byte points at."""
+    # The low nibble of the *last* byte picks the offset. RFC 6238 keeps that rule for the
+    # longer SHA-256/512 digests, so do not use mac[19].
     offset = mac[-1] & 0x0F
     # Masking the top bit avoids signed/unsigned ambiguity across implementations.
-    binary = int.from_bytes(mac[offset : offset + 4], "big") & 0x7FFFFFFF
-    return str(binary % 10**digits).zfill(digits)
+    return int.from_bytes(mac[offset : offset + 4], "big") & 0x7FFFFFFF
 
 
 def is_well_formed_code(code: str, digits: int = 6) -> bool:

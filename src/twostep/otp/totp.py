@@ -19,6 +19,7 @@ from twostep.otp.hotp import (
     Algorithm,
     check_key,
     hotp,
+    truncate,
     well_formed_for,
 )
 
@@ -131,9 +132,7 @@ def matching_steps(
 def _code_at(secret: bytes, step: int, digest: str, digits: int, modulus: int) -> bytes:
     """HOTP (RFC 4226 §5.3) of `step`, as ASCII digits, for an already checked key and parameters."""
     mac = hmac.digest(secret, step.to_bytes(8, "big"), digest)
-    offset = mac[-1] & 0x0F
-    value = (int.from_bytes(mac[offset : offset + 4], "big") & 0x7FFFFFFF) % modulus
-    return b"%0*d" % (digits, value)
+    return b"%0*d" % (digits, truncate(mac) % modulus)
 
 
 def generate_seed() -> bytes:

@@ -11,10 +11,9 @@ from dataclasses import dataclass
 
 from twostep.policy.document import parse_policy
 from twostep.policy.managed import AWS_MANAGED_POLICIES, ManagedPolicy, OwnedPolicy
-from twostep.policy.ports import OwnedPolicyRepository
+from twostep.policy.ports import OwnedPolicyRepository, PolicyUnitOfWork
 from twostep.policy.service import PolicyService, counted_size
 from twostep.policy.service_errors import NoSuchPolicy, PolicyLimitExceeded
-from twostep.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -47,7 +46,7 @@ def put_inline(
 
 def attach(
     policies: PolicyService,
-    uow: UnitOfWork,
+    uow: PolicyUnitOfWork,
     repo: OwnedPolicyRepository,
     quotas: OwnerQuotas,
     account_id: str,
@@ -68,7 +67,12 @@ def attach(
 
 
 def detach(
-    policies: PolicyService, uow: UnitOfWork, repo: OwnedPolicyRepository, account_id: str, owner_id: str, arn: str
+    policies: PolicyService,
+    uow: PolicyUnitOfWork,
+    repo: OwnedPolicyRepository,
+    account_id: str,
+    owner_id: str,
+    arn: str,
 ) -> None:
     policies.visible_policy(uow, account_id, arn)
     if not repo.detach(owner_id, arn):

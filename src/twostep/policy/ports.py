@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from twostep.audit.ports import AuditLog
+from twostep.identity.ports import UserRepository
 from twostep.policy.managed import InlinePolicy, ManagedPolicy, OwnedPolicy
+from twostep.unit_of_work import UnitOfWork
 
 
 class PolicyRepository(Protocol):
@@ -63,3 +66,22 @@ class OwnedPolicyRepository(Protocol):
 
     def detach(self, owner_id: str, arn: str) -> bool: ...
     def attached_to(self, owner_id: str) -> list[ManagedPolicy]: ...
+
+
+class GroupPolicyDocuments(Protocol):
+    def policy_documents_for_user(self, user_id: str) -> list[str]:
+        """The inline and attached policy documents of every group the user belongs to."""
+        ...
+
+
+class PolicyUnitOfWork(UnitOfWork, Protocol):
+    @property
+    def users(self) -> UserRepository: ...
+    @property
+    def audit(self) -> AuditLog: ...
+    @property
+    def policies(self) -> PolicyRepository: ...
+    @property
+    def role_policies(self) -> OwnedPolicyRepository: ...
+    @property
+    def groups(self) -> GroupPolicyDocuments: ...

@@ -25,6 +25,7 @@ from twostep.policy.managed import (
     ManagedPolicy,
     policy_arn,
 )
+from twostep.policy.ports import PolicyUnitOfWork
 from twostep.policy.service_errors import (
     InvalidPolicyArn,
     NoSuchPolicy,
@@ -34,7 +35,7 @@ from twostep.policy.service_errors import (
     PolicyNotModifiable,
 )
 from twostep.roles.models import AssumedRoleUser
-from twostep.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from twostep.unit_of_work import UnitOfWorkFactory
 
 INLINE_POLICY_CHARS_PER_USER = 2048
 ATTACHED_POLICIES_PER_USER = 10
@@ -58,7 +59,7 @@ def _not_found(arn: str) -> NoSuchPolicy:
 
 
 class PolicyService:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory[PolicyUnitOfWork], clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
@@ -219,7 +220,7 @@ class PolicyService:
                 texts += uow.groups.policy_documents_for_user(user.id)
         return [_parsed(text) for text in texts]
 
-    def visible_policy(self, uow: UnitOfWork, account_id: str, arn: str) -> ManagedPolicy:
+    def visible_policy(self, uow: PolicyUnitOfWork, account_id: str, arn: str) -> ManagedPolicy:
         """A managed policy the account may attach (its own or an AWS managed one), inside the caller's unit of
         work; InvalidPolicyArn or NoSuchPolicy otherwise. For roles and groups (policy/owned.py)."""
         return self._visible(uow, account_id, arn)
@@ -227,13 +228,13 @@ class PolicyService:
     # -- helpers ----------------------------------------------------------------------------------------------
 
     @staticmethod
-    def _user(uow: UnitOfWork, account_id: str, name: str) -> User:
+    def _user(uow: PolicyUnitOfWork, account_id: str, name: str) -> User:
         user = uow.users.by_name(account_id, name)
         if user is None:
             raise NoSuchUser(name)
         return user
 
-    def _visible(self, uow: UnitOfWork, account_id: str, arn: str) -> ManagedPolicy:
+    def _visible(self, uow: PolicyUnitOfWork, account_id: str, arn: str) -> ManagedPolicy:
         match = _POLICY_ARN.fullmatch(arn)
         if match is None:
             raise InvalidPolicyArn(f"ARN {arn} is not valid.")
@@ -248,7 +249,7 @@ class PolicyService:
         return self._counted(uow, account_id, policy)
 
     @staticmethod
-    def _counted(uow: UnitOfWork, account_id: str, policy: ManagedPolicy) -> ManagedPolicy:
+    def _counted(uow: PolicyUnitOfWork, account_id: str, policy: ManagedPolicy) -> ManagedPolicy:
         count = uow.policies.attachment_count(policy.arn, account_id if policy.aws_managed else None)
         return policy if count == policy.attachment_count else replace(policy, attachment_count=count)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from twostep.identity.models import Tag
+from twostep.policy.ports import PolicyUnitOfWork
 from twostep.roles.models import Role
 
 
@@ -26,3 +27,8 @@ class RoleRepository(Protocol):
     def delete(self, role_id: str) -> None:
         """The role, its tags and every session of it."""
         ...
+
+
+class RoleUnitOfWork(PolicyUnitOfWork, Protocol):
+    @property
+    def roles(self) -> RoleRepository: ...

@@ -37,8 +37,9 @@ from twostep.roles.models import (
     MIN_MAX_SESSION_SECONDS,
     Role,
 )
+from twostep.roles.ports import RoleUnitOfWork
 from twostep.roles.trust import unknown_principals
-from twostep.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from twostep.unit_of_work import UnitOfWorkFactory
 
 ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
 PATH = re.compile(r"/|/[\x21-\x7e]*/")
@@ -56,7 +57,7 @@ def parse_trust_policy(document: str) -> PolicyDocument:
 
 
 class RoleService:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, policies: PolicyService) -> None:
+    def __init__(self, uow: UnitOfWorkFactory[RoleUnitOfWork], clock: Clock, policies: PolicyService) -> None:
         self._uow = uow
         self._clock = clock
         self._policies = policies
@@ -219,14 +220,14 @@ class RoleService:
     # -- helpers ----------------------------------------------------------------------------------------------
 
     @staticmethod
-    def _role(uow: UnitOfWork, account_id: str, name: str) -> Role:
+    def _role(uow: RoleUnitOfWork, account_id: str, name: str) -> Role:
         role = uow.roles.by_name(account_id, name)
         if role is None:
             raise NoSuchRole(name)
         return role
 
     @staticmethod
-    def _check_principals(uow: UnitOfWork, account_id: str, policy: PolicyDocument) -> None:
+    def _check_principals(uow: RoleUnitOfWork, account_id: str, policy: PolicyDocument) -> None:
         """IAM refuses a trust policy that names a user or role of the account that does not exist."""
 
         def exists(arn: str) -> bool:

@@ -6,6 +6,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
+from twostep.identity.models import User
+
 
 class Stage(enum.Enum):
     NEEDS_MFA = "needs_mfa"  # password accepted; reaches only the MFA page (S14)
@@ -28,3 +30,17 @@ class Session:
     @property
     def mfa_used(self) -> bool:
         return self.mfa_at is not None
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A freshly issued session: the token goes to the browser, the session stays here."""
+
+    token: str
+    session: Session
+
+
+@dataclass(frozen=True)
+class CurrentSession:
+    session: Session
+    user: User

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from twostep.identity.ports import UserRepository
+from twostep.mfa.ports import CodeCheckUnitOfWork
 from twostep.signin.models import Session
 
 
@@ -15,3 +17,12 @@ class SessionRepository(Protocol):
     def delete(self, id_hash: str) -> None: ...
     def delete_for_user(self, user_id: str, except_id_hash: str | None = None) -> int: ...
     def delete_expired(self, idle_before: float, created_before: float) -> int: ...
+
+
+class SignInUnitOfWork(CodeCheckUnitOfWork, Protocol):
+    """The sign-in's own repositories, and what the code verifier uses (its MFA step runs in the same one)."""
+
+    @property
+    def users(self) -> UserRepository: ...
+    @property
+    def sessions(self) -> SessionRepository: ...

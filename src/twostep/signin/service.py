@@ -1,69 +1,40 @@
-"""Console sign-in: password step, MFA step, server-side sessions (S11-S15, S18)."""
+"""Console sign-in: the password step, the MFA step and re-authentication (S11-S13, S17); the sessions they issue
+live in sessions.py."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from twostep.audit.events import AuditEvent
 from twostep.clock import Clock
 from twostep.crypto.passwords import PasswordHasher
 from twostep.identity.models import User
-from twostep.mfa.errors import CodeRejected, NoSuchDevice
-from twostep.mfa.models import MfaDevice
-from twostep.mfa.verifier import AttemptContext, CodeVerifier, ThrottlePolicy
+from twostep.mfa.errors import CodeRejected
+from twostep.mfa.verifier import AttemptContext, CodeVerifier
 from twostep.signin.errors import MfaFailed, SessionInvalid, SignInFailed
-from twostep.signin.models import Session, Stage
-from twostep.unit_of_work import UnitOfWork, UnitOfWorkFactory
-
-
-@dataclass(frozen=True)
-class SessionPolicy:
-    idle_timeout: float = 30 * 60  # S15
-    absolute_timeout: float = 12 * 3600
-    password_max_failures: int = 100  # S11: a hard stop, far above what a typing user reaches
-    password_throttle: ThrottlePolicy = field(
-        default_factory=lambda: ThrottlePolicy(max_failures=100, base_delay=1.0, max_delay=60.0)
-    )
-    fresh_window: float = 5 * 60  # S17: sensitive changes need a password (and code) proved this recently
-
-
-@dataclass(frozen=True)
-class Grant:
-    """A freshly issued session: the token goes to the browser, the session stays here."""
-
-    token: str
-    session: Session
-
-
-@dataclass(frozen=True)
-class CurrentSession:
-    session: Session
-    user: User
-
+from twostep.signin.models import Grant, Stage
+from twostep.signin.ports import SignInUnitOfWork
+from twostep.signin.sessions import Sessions
+from twostep.signin.settings import SignInSettings
+from twostep.unit_of_work import UnitOfWorkFactory
 
 REAUTH_EVENT = "ConsoleReauthentication"
 
 
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-class SignInService:
+class SignInService(Sessions):
     def __init__(
         self,
-        uow: UnitOfWorkFactory,
+        uow: UnitOfWorkFactory[SignInUnitOfWork],
         clock: Clock,
         hasher: PasswordHasher,
         verifier: CodeVerifier,
-        policy: SessionPolicy | None = None,
+        settings: SignInSettings | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._hasher = hasher
-        self._verifier = verifier
-        self.policy = policy or SessionPolicy()
+        self.verifier = verifier
+        self.settings = settings or SignInSettings()
 
     def password_step(
         self,
@@ -101,7 +72,7 @@ class SignInService:
             if user is None or device is None:
                 raise SessionInvalid()
             try:
-                self._verifier.verify(uow, device, code, AttemptContext("ConsoleLogin", user.arn, source_ip))
+                self.verifier.verify(uow, device, code, AttemptContext("ConsoleLogin", user.arn, source_ip))
             except CodeRejected as rejected:
                 if rejected.device_locked:
                     with self._uow() as cleanup:
@@ -116,42 +87,6 @@ class SignInService:
             uow.audit.append(self._login_event(user, now, source_ip, mfa_used=True))
             uow.commit()
         return grant
-
-    def current(self, token: str | None, *, stage: Stage = Stage.SIGNED_IN) -> CurrentSession:
-        """The live session of a token at the given stage, or SessionInvalid; refreshes the idle timer."""
-        if not token:
-            raise SessionInvalid()
-        now = self._clock.now()
-        with self._uow() as uow:
-            session = self._live(uow, token, now)
-            if session.stage is not stage:
-                raise SessionInvalid()
-            user = uow.users.get(session.user_id)
-            if user is None:
-                raise SessionInvalid()
-            if now - session.last_seen_at > 60:  # a write per minute at most, not per request
-                uow.sessions.touch(session.id_hash, now)
-                uow.commit()
-        return CurrentSession(session, user)
-
-    def update_data(self, session: Session, data: dict[str, object]) -> None:
-        with self._uow() as uow:
-            uow.sessions.set_data(session.id_hash, dict(data))
-            uow.commit()
-
-    def sign_out(self, token: str | None) -> None:
-        if not token:
-            return
-        with self._uow() as uow:
-            uow.sessions.delete(hash_token(token))
-            uow.commit()
-
-    def sign_out_everywhere(self, user: User) -> int:
-        with self._uow() as uow:
-            ended = uow.sessions.delete_for_user(user.id)
-            uow.audit.append(AuditEvent("SignOutEverywhere", user.account_id, self._clock.now(), actor=user.arn))
-            uow.commit()
-        return ended
 
     def unlock_password(self, user: User, *, actor: User) -> int:
         """An administrator lifts the password step's delay and its hard stop (S11; `twostep user unlock`).
@@ -170,19 +105,6 @@ class SignInService:
             )
             uow.commit()
         return failures
-
-    # -- fresh authentication and MFA changes (S17, S18) ---------------------------------------------------------
-
-    def is_fresh(self, current: CurrentSession) -> bool:
-        """Whether the password (and, for a user with MFA, a code) was proved within the policy's window (S17)."""
-        now = self._clock.now()
-        session = current.session
-        window = self.policy.fresh_window
-        if now - session.authenticated_at > window:
-            return False
-        with self._uow(readonly=True) as uow:
-            has_mfa = uow.devices.count_for_user(session.user_id) > 0
-        return not has_mfa or (session.mfa_at is not None and now - session.mfa_at <= window)
 
     def reauthenticate(
         self,
@@ -215,7 +137,7 @@ class SignInService:
                     raise MfaFailed(ended=False)
                 context = AttemptContext(REAUTH_EVENT, user.arn, source_ip)
                 try:
-                    self._verifier.verify(uow, device, code or "", context)
+                    self.verifier.verify(uow, device, code or "", context)
                 except CodeRejected as rejected:
                     raise MfaFailed(ended=False, retry_after=rejected.retry_after) from rejected
                 mfa_at, mfa_device_id = now, device.id
@@ -226,43 +148,6 @@ class SignInService:
             uow.commit()
         return grant
 
-    def renew_after_mfa_change(self, session: Session, *, proved_device_id: str | None = None) -> Grant:
-        """The session an MFA change was made from continues under a new id; every other one stays ended (S18).
-
-        The change itself ended all of the user's sessions in its own transaction (MfaService), so the session is
-        the one the caller found live when the request began. Two enrolment codes just accepted are a fresh proof
-        of possession: pass that device as proved_device_id.
-        """
-        now = self._clock.now()
-        if session.stage is not Stage.SIGNED_IN:
-            raise SessionInvalid()
-        with self._uow() as uow:
-            mfa_at, mfa_device_id = session.mfa_at, session.mfa_device_id
-            if proved_device_id is not None:
-                mfa_at, mfa_device_id = now, proved_device_id
-            grant = self._successor(
-                session, now, authenticated_at=session.authenticated_at, mfa_at=mfa_at, mfa_device_id=mfa_device_id
-            )
-            uow.sessions.delete_for_user(session.user_id)
-            uow.sessions.add(grant.session)
-            uow.commit()
-        return grant
-
-    def confirm_code(
-        self, user: User, device_id: str, code: str, *, purpose: str, source_ip: str | None = None
-    ) -> MfaDevice:
-        """Check (and spend) a current code of one of the user's own devices, e.g. before removing it.
-
-        Raises NoSuchDevice for a device the user does not hold and CodeRejected for the code.
-        """
-        with self._uow() as uow:
-            device = next((d for d in uow.devices.for_user(user.id) if d.id == device_id), None)
-            if device is None:
-                raise NoSuchDevice(device_id)
-            self._verifier.verify(uow, device, code, AttemptContext(purpose, user.arn, source_ip))
-            uow.commit()
-        return device
-
     # -- internals --------------------------------------------------------------------------------------------
 
     def _prove_password(
@@ -271,7 +156,7 @@ class SignInService:
         """Count the attempt, then run the hash (for unknown users too, S13); a failure is recorded and raised."""
         with self._uow() as uow:
             allowed = user is not None and uow.users.reserve_password_attempt(
-                user.id, now, self.policy.password_max_failures
+                user.id, now, self.settings.password_max_failures
             )
             uow.commit()
         # The hash runs outside any transaction; the failure is already counted.
@@ -282,64 +167,21 @@ class SignInService:
             with self._uow() as uow:
                 failures, next_at = uow.users.password_throttle(user.id)
                 if allowed:
-                    uow.users.set_password_delay(user.id, now + self.policy.password_throttle.delay_after(failures))
+                    uow.users.set_password_delay(user.id, now + self.settings.password_throttle.delay_after(failures))
                 uow.audit.append(self._login_event(user, now, source_ip, error="Failed authentication", name=event))
                 uow.commit()
             raise SignInFailed(retry_after=max(0.0, next_at - now) or None)
         return user
 
     @staticmethod
-    def _find_user(uow: UnitOfWork, email: str | None, account_id: str | None, user_name: str | None) -> User | None:
+    def _find_user(
+        uow: SignInUnitOfWork, email: str | None, account_id: str | None, user_name: str | None
+    ) -> User | None:
         if email:
             return uow.users.root_by_email(email.strip().lower())
         if account_id and user_name:
             return uow.users.by_name(account_id.strip(), user_name.strip())
         return None
-
-    def _live(self, uow: UnitOfWork, token: str, now: float) -> Session:
-        session = uow.sessions.get(hash_token(token))
-        if session is None:
-            raise SessionInvalid()
-        if (
-            now - session.last_seen_at > self.policy.idle_timeout
-            or now - session.created_at > self.policy.absolute_timeout
-        ):
-            raise SessionInvalid()
-        return session
-
-    @staticmethod
-    def _new_session(user_id: str, stage: Stage, now: float, authenticated_at: float | None = None) -> Grant:
-        token = secrets.token_urlsafe(32)  # 256 bits (S14)
-        session = Session(
-            id_hash=hash_token(token),
-            user_id=user_id,
-            stage=stage,
-            created_at=now,
-            last_seen_at=now,
-            authenticated_at=authenticated_at if authenticated_at is not None else now,
-            csrf_token=secrets.token_urlsafe(32),
-        )
-        return Grant(token, session)
-
-    def _successor(
-        self,
-        session: Session,
-        now: float,
-        *,
-        authenticated_at: float,
-        mfa_at: float | None,
-        mfa_device_id: str | None,
-    ) -> Grant:
-        """A new id for the same signed-in session: its start (absolute timeout) and data carry over."""
-        fresh = self._new_session(session.user_id, Stage.SIGNED_IN, now, authenticated_at=authenticated_at)
-        carried = replace(
-            fresh.session,
-            created_at=session.created_at,
-            mfa_at=mfa_at,
-            mfa_device_id=mfa_device_id,
-            data=dict(session.data),
-        )
-        return Grant(fresh.token, carried)
 
     @staticmethod
     def _login_event(

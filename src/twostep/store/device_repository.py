@@ -240,8 +240,3 @@ class SqlDeviceRepository:
 
     def reset_failures(self, device_id: str) -> None:
         self._c.execute(mfa_devices.update().where(d.id == device_id).values(failures=0, next_attempt_at=0))
-
-    def reseal(self, device_id: str, seed: Sealed) -> None:
-        self._c.execute(
-            mfa_devices.update().where(d.id == device_id).values(seed_key_id=seed.key_id, seed_blob=seed.blob)
-        )

@@ -34,39 +34,11 @@ import sqlalchemy as sa
 from twostep.audit.head_signature import ChainHead, HeadSigner
 from twostep.audit.verification import verify_chains
 from twostep.crypto.keyring import KeyRing, KeyRingError, Sealed, key_number
-from twostep.identity.access_keys import access_key_associated_data
-from twostep.mfa.models import seed_associated_data
 from twostep.store.audit_repository import chain_head, recorded_event
-from twostep.store.tables import access_keys, audit_events, audit_heads, mfa_devices, temporary_credentials
-from twostep.sts.terms import temporary_secret_associated_data
+from twostep.store.sealed_columns import SEALED_COLUMNS, SealedColumn
+from twostep.store.tables import audit_events, audit_heads
 
 MAX_SWEEPS = 10  # servers that keep sealing under an old key (not following the key file) would loop forever
-
-
-@dataclass(frozen=True)
-class SealedColumn:
-    """One sealed secret per row: the key id and blob columns, and the associated data binding it to its row."""
-
-    name: str
-    table: sa.Table
-    id_column: str
-    key_column: str
-    blob_column: str
-    associated_data: Callable[[str], bytes]
-
-
-SEALED_COLUMNS = (
-    SealedColumn("mfa_devices.seed", mfa_devices, "id", "seed_key_id", "seed_blob", seed_associated_data),
-    SealedColumn("access_keys.secret", access_keys, "id", "secret_key_id", "secret_blob", access_key_associated_data),
-    SealedColumn(
-        "temporary_credentials.secret",
-        temporary_credentials,
-        "access_key_id",
-        "secret_key_id",
-        "secret_blob",
-        temporary_secret_associated_data,
-    ),
-)
 
 
 @dataclass(frozen=True)

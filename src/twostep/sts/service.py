@@ -40,6 +40,7 @@ from twostep.sts.models import (
     ResolvedSession,
     TemporaryCredential,
 )
+from twostep.sts.ports import StsUnitOfWork
 from twostep.sts.terms import (
     check_session_policy,
     new_session_token,
@@ -48,7 +49,7 @@ from twostep.sts.terms import (
     session_token_hash,
     temporary_secret_associated_data,
 )
-from twostep.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from twostep.unit_of_work import UnitOfWorkFactory
 
 # Expired credentials are kept a day so that their holders hear ExpiredToken rather than "invalid".
 EXPIRED_RETENTION_SECONDS = 86_400
@@ -58,14 +59,16 @@ EXPIRED_SWEEP_SECONDS = 60.0
 
 
 class StsService:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, keyring: KeyRing, verifier: CodeVerifier) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory[StsUnitOfWork], clock: Clock, keyring: KeyRing, verifier: CodeVerifier
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._keyring = keyring
-        self._verifier = verifier
+        self.verifier = verifier
         self._next_sweep_at = 0.0
 
-    def _sweep_expired(self, uow: UnitOfWork, now: float) -> None:
+    def _sweep_expired(self, uow: StsUnitOfWork, now: float) -> None:
         if now >= self._next_sweep_at:  # two threads may both sweep once: harmless
             self._next_sweep_at = now + EXPIRED_SWEEP_SECONDS
             uow.temporary_credentials.delete_expired(now - EXPIRED_RETENTION_SECONDS)
@@ -151,7 +154,7 @@ class StsService:
 
     def _check_code(
         self,
-        uow: UnitOfWork,
+        uow: StsUnitOfWork,
         caller: User,
         owner_id: str,
         serial_number: str,
@@ -172,7 +175,7 @@ class StsService:
             raise MfaDeviceInvalid()
         context = AttemptContext(purpose, caller.arn, source_ip)
         try:
-            self._verifier.verify(uow, device, token_code, context)
+            self.verifier.verify(uow, device, token_code, context)
         except CodeRejected as exc:
             raise MfaCodeInvalid() from exc
 
@@ -279,7 +282,7 @@ class StsService:
         return AssumedRoleCredentials(IssuedCredentials(credential, secret, token), principal, packed)
 
     @staticmethod
-    def _role_named(uow: UnitOfWork, account_id: str, arn: str) -> Role | None:
+    def _role_named(uow: StsUnitOfWork, account_id: str, arn: str) -> Role | None:
         """The role ``arn`` names in the caller's account (another account's roles do not exist for it)."""
         prefix = f"arn:aws:iam::{account_id}:role/"
         if not arn.startswith(prefix):

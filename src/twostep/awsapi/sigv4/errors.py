@@ -69,15 +69,6 @@ class SigV4Error(Exception):
         return cls(INVALID_CLIENT_TOKEN_ID, "The security token included in the request is invalid.")
 
     @classmethod
-    def expired_token(cls) -> SigV4Error:
-        return cls(EXPIRED_TOKEN, "The security token included in the request is expired")
-
-    @classmethod
-    def wrong_service(cls, expected: str) -> SigV4Error:
-        """For the adapter: the credential scope names a service this endpoint does not serve."""
-        return cls(SIGNATURE_DOES_NOT_MATCH, f"Credential should be scoped to correct service: '{shown(expected)}'. ")
-
-    @classmethod
     def content_sha256_mismatch(cls) -> SigV4Error:
         return cls(
             CONTENT_SHA256_MISMATCH, "The provided 'x-amz-content-sha256' header does not match what was computed."

@@ -1,4 +1,5 @@
-"""Creating and upgrading the database through Alembic, on SQLite and PostgreSQL alike."""
+"""The Alembic revisions of the schema (store/migrations/): upgrading to one, the one a database is at, the newest;
+on SQLite and PostgreSQL alike."""
 
 from __future__ import annotations
 

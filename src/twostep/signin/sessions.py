@@ -1,0 +1,144 @@
+"""Console sessions once issued: finding the live one, renewing its id, ending it (S14, S15, S17, S18)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import replace
+
+from twostep.audit.events import AuditEvent
+from twostep.clock import Clock
+from twostep.identity.models import User
+from twostep.signin.errors import SessionInvalid
+from twostep.signin.models import CurrentSession, Grant, Session, Stage
+from twostep.signin.ports import SignInUnitOfWork
+from twostep.signin.settings import SignInSettings
+from twostep.unit_of_work import UnitOfWorkFactory
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Sessions:
+    """The session part of SignInService (mixed in; SignInService sets the attributes)."""
+
+    _uow: UnitOfWorkFactory[SignInUnitOfWork]
+    _clock: Clock
+    settings: SignInSettings
+
+    def current(self, token: str | None, *, stage: Stage = Stage.SIGNED_IN) -> CurrentSession:
+        """The live session of a token at the given stage, or SessionInvalid; refreshes the idle timer."""
+        if not token:
+            raise SessionInvalid()
+        now = self._clock.now()
+        with self._uow() as uow:
+            session = self._live(uow, token, now)
+            if session.stage is not stage:
+                raise SessionInvalid()
+            user = uow.users.get(session.user_id)
+            if user is None:
+                raise SessionInvalid()
+            if now - session.last_seen_at > 60:  # a write per minute at most, not per request
+                uow.sessions.touch(session.id_hash, now)
+                uow.commit()
+        return CurrentSession(session, user)
+
+    def update_data(self, session: Session, data: dict[str, object]) -> None:
+        with self._uow() as uow:
+            uow.sessions.set_data(session.id_hash, dict(data))
+            uow.commit()
+
+    def sign_out(self, token: str | None) -> None:
+        if not token:
+            return
+        with self._uow() as uow:
+            uow.sessions.delete(hash_token(token))
+            uow.commit()
+
+    def sign_out_everywhere(self, user: User) -> int:
+        with self._uow() as uow:
+            ended = uow.sessions.delete_for_user(user.id)
+            uow.audit.append(AuditEvent("SignOutEverywhere", user.account_id, self._clock.now(), actor=user.arn))
+            uow.commit()
+        return ended
+
+    def is_fresh(self, current: CurrentSession) -> bool:
+        """Whether the password (and, for a user with MFA, a code) was proved within the fresh window (S17)."""
+        now = self._clock.now()
+        session = current.session
+        window = self.settings.fresh_window
+        if now - session.authenticated_at > window:
+            return False
+        with self._uow(readonly=True) as uow:
+            has_mfa = uow.devices.count_for_user(session.user_id) > 0
+        return not has_mfa or (session.mfa_at is not None and now - session.mfa_at <= window)
+
+    def renew_after_mfa_change(self, session: Session, *, proved_device_id: str | None = None) -> Grant:
+        """The session an MFA change was made from continues under a new id; every other one stays ended (S18).
+
+        The change itself ended all of the user's sessions in its own transaction (MfaService), so the session is
+        the one the caller found live when the request began. Two enrolment codes just accepted are a fresh proof
+        of possession: pass that device as proved_device_id.
+        """
+        now = self._clock.now()
+        if session.stage is not Stage.SIGNED_IN:
+            raise SessionInvalid()
+        with self._uow() as uow:
+            mfa_at, mfa_device_id = session.mfa_at, session.mfa_device_id
+            if proved_device_id is not None:
+                mfa_at, mfa_device_id = now, proved_device_id
+            grant = self._successor(
+                session, now, authenticated_at=session.authenticated_at, mfa_at=mfa_at, mfa_device_id=mfa_device_id
+            )
+            uow.sessions.delete_for_user(session.user_id)
+            uow.sessions.add(grant.session)
+            uow.commit()
+        return grant
+
+    # -- internals --------------------------------------------------------------------------------------------
+
+    def _live(self, uow: SignInUnitOfWork, token: str, now: float) -> Session:
+        session = uow.sessions.get(hash_token(token))
+        if session is None:
+            raise SessionInvalid()
+        if (
+            now - session.last_seen_at > self.settings.idle_timeout
+            or now - session.created_at > self.settings.absolute_timeout
+        ):
+            raise SessionInvalid()
+        return session
+
+    @staticmethod
+    def _new_session(user_id: str, stage: Stage, now: float, authenticated_at: float | None = None) -> Grant:
+        token = secrets.token_urlsafe(32)  # 256 bits (S14)
+        session = Session(
+            id_hash=hash_token(token),
+            user_id=user_id,
+            stage=stage,
+            created_at=now,
+            last_seen_at=now,
+            authenticated_at=authenticated_at if authenticated_at is not None else now,
+            csrf_token=secrets.token_urlsafe(32),
+        )
+        return Grant(token, session)
+
+    def _successor(
+        self,
+        session: Session,
+        now: float,
+        *,
+        authenticated_at: float,
+        mfa_at: float | None,
+        mfa_device_id: str | None,
+    ) -> Grant:
+        """A new id for the same signed-in session: its start (absolute timeout) and data carry over."""
+        fresh = self._new_session(session.user_id, Stage.SIGNED_IN, now, authenticated_at=authenticated_at)
+        carried = replace(
+            fresh.session,
+            created_at=session.created_at,
+            mfa_at=mfa_at,
+            mfa_device_id=mfa_device_id,
+            data=dict(session.data),
+        )
+        return Grant(fresh.token, carried)

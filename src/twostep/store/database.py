@@ -1,0 +1,91 @@
+"""The database as the rest of twostep sees it: opened from its URL, upgraded, checked, read for an audit
+report, re-keyed, and the source of units of work. SQLAlchemy and Alembic stay behind it (architecture rule 5)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from pathlib import Path
+from types import TracebackType
+
+import sqlalchemy as sa
+
+from twostep.audit.head_signature import HeadSigner
+from twostep.crypto.keyring import KeyRing
+from twostep.store import consistency, revisions
+from twostep.store.audit_reader import AuditSnapshot, audit_snapshot
+from twostep.store.consistency import ConsistencyReport
+from twostep.store.engine import create_engine
+from twostep.store.key_rotation import KeyRotation, Progress
+from twostep.store.notification_outbox import SqlNotificationOutbox
+from twostep.store.unit_of_work import SqlUnitOfWorkFactory
+
+
+class Database:
+    """One database (its connection pool); close() it when done, or use it as a context manager."""
+
+    def __init__(self, url: str) -> None:
+        self._engine = create_engine(url)
+
+    @property
+    def dialect(self) -> str:
+        """ "sqlite" or "postgresql"."""
+        return self._engine.dialect.name
+
+    @property
+    def engine(self) -> sa.Engine:
+        """The SQLAlchemy engine underneath, for store/ itself and for tests that look at rows directly."""
+        return self._engine
+
+    def revision(self) -> str | None:
+        """The schema revision the database is at; None when twostep never created its schema there."""
+        return revisions.current_revision(self._engine)
+
+    def upgrade(self, revision: str = "head") -> None:
+        revisions.upgrade(self._engine, revision)
+
+    def check(self, keyring: KeyRing) -> ConsistencyReport:
+        """`twostep db check`: whether the database holds only whole changes (store/consistency.py)."""
+        return consistency.check(self._engine, keyring)
+
+    def audit_snapshot(self) -> AbstractContextManager[AuditSnapshot]:
+        """The audit log and its chain heads as of one moment."""
+        return audit_snapshot(self._engine)
+
+    def key_rotation(
+        self,
+        key_file: Path,
+        *,
+        batch_size: int = 100,
+        pause: float = 0.0,
+        grace: float = 2.0,
+        progress: Callable[[Progress], None] | None = None,
+        keep_old_keys: bool = False,
+    ) -> KeyRotation:
+        """`twostep keys rotate` on this database (store/key_rotation.py)."""
+        return KeyRotation(
+            self._engine,
+            key_file,
+            batch_size=batch_size,
+            pause=pause,
+            grace=grace,
+            progress=progress,
+            keep_old_keys=keep_old_keys,
+        )
+
+    def units_of_work(self, head_signer: HeadSigner) -> SqlUnitOfWorkFactory:
+        return SqlUnitOfWorkFactory(self._engine, head_signer=head_signer)
+
+    def notification_outbox(self) -> SqlNotificationOutbox:
+        return SqlNotificationOutbox(self._engine)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()

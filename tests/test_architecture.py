@@ -1,0 +1,108 @@
+"""The import rules of docs/architecture.md, read from the source: every import statement of every module under
+src/twostep (those inside functions included), so that a violation fails here naming the module and the import.
+
+Rule 1: the domain packages never import the console, the API, the storage or wiring layers, nor a web or SQL
+library. Rule 5: nothing outside store/ imports SQLAlchemy, Alembic or psycopg.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import twostep
+
+SOURCE = Path(twostep.__file__).parent
+
+DOMAIN = (
+    "twostep.identity",
+    "twostep.mfa",
+    "twostep.signin",
+    "twostep.policy",
+    "twostep.sts",
+    "twostep.roles",
+    "twostep.groups",
+    "twostep.audit",
+    "twostep.notify",
+    "twostep.otp",
+    "twostep.crypto",
+    # the modules the domain packages share
+    "twostep.clock",
+    "twostep.throttling",
+    "twostep.unit_of_work",
+)
+NOT_FOR_THE_DOMAIN = (
+    "twostep.console",
+    "twostep.awsapi",
+    "twostep.store",
+    "twostep.bootstrap",
+    "twostep.server",
+    "twostep.cli",
+    "starlette",
+    "uvicorn",
+    "sqlalchemy",
+)
+STORAGE_LIBRARIES = ("sqlalchemy", "alembic", "psycopg")
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(SOURCE.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def imports(path: Path) -> Iterator[tuple[int, str, list[str]]]:
+    """Each import statement of the file: its line, its text, and the modules it may name (`from a import b`: a,
+    and a.b in case b is a module)."""
+    name = module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, f"import {alias.name}", [alias.name]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            names = ", ".join(alias.name for alias in node.names)
+            text = f"from {'.' * node.level}{node.module or ''} import {names}"
+            yield node.lineno, text, [base, *(f"{base}.{alias.name}" for alias in node.names)]
+
+
+def modules() -> list[Path]:
+    found = sorted(SOURCE.rglob("*.py"))
+    assert len(found) > 100, f"expected the whole source tree under {SOURCE}"
+    return found
+
+
+def within(module: str, prefixes: tuple[str, ...]) -> bool:
+    return any(module == prefix or module.startswith(prefix + ".") for prefix in prefixes)
+
+
+def violations(
+    forbidden: tuple[str, ...], applies_to: tuple[str, ...] | None, exempt: tuple[str, ...] = ()
+) -> list[str]:
+    found = []
+    for path in modules():
+        name = module_name(path)
+        if (applies_to is not None and not within(name, applies_to)) or within(name, exempt):
+            continue
+        for line, text, targets in imports(path):
+            if any(within(target, forbidden) for target in targets):
+                found.append(f"  {name} (src/{path.relative_to(SOURCE.parent)}:{line}): {text}")
+    return found
+
+
+def test_the_domain_imports_no_http_sql_or_outer_layer() -> None:
+    found = violations(NOT_FOR_THE_DOMAIN, DOMAIN)
+    assert not found, "rule 1 (docs/architecture.md): domain code imports what it must not:\n" + "\n".join(found)
+
+
+def test_only_the_store_imports_the_storage_libraries() -> None:
+    found = violations(STORAGE_LIBRARIES, None, exempt=("twostep.store",))
+    assert not found, "rule 5 (docs/architecture.md): outside store/, a storage library is imported:\n" + "\n".join(
+        found
+    )
