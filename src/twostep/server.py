@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Route
 from twostep import bootstrap
 from twostep.awsapi.endpoint import api_routes
 from twostep.console.app import console_middleware, console_routes
+from twostep.forwarded import TrustedProxies
 from twostep.notify.background import dispatcher_lifespan
 from twostep.settings import Settings
 
@@ -28,6 +29,7 @@ def create_app(services: bootstrap.Services) -> Starlette:
     lifespan = dispatcher_lifespan(services.notifications) if services.notifications else None
     app = Starlette(routes=routes, middleware=console_middleware(services), lifespan=lifespan)
     app.state.services = services
+    app.state.trusted_proxies = TrustedProxies(services.settings.trusted_proxies)
     return app
 
 
@@ -41,6 +43,9 @@ def serve(settings: Settings, *, host: str, port: int, workers: int = 1) -> None
     os.environ["TWOSTEP_DATA_DIR"] = str(settings.data_dir)
     if settings.database_url_override:
         os.environ["TWOSTEP_DATABASE_URL"] = settings.database_url_override
+    os.environ["TWOSTEP_TRUSTED_PROXIES"] = " ".join(settings.trusted_proxies)
+    # uvicorn's own proxy-header handling is off: it would believe X-Forwarded-For from 127.0.0.1 by default.
+    # twostep reads forwarded headers itself, from the proxies the operator named (forwarded.py).
     if workers > 1:
         uvicorn.run(
             "twostep.server:app_from_environment",
@@ -50,7 +55,8 @@ def serve(settings: Settings, *, host: str, port: int, workers: int = 1) -> None
             workers=workers,
             log_level="warning",
             access_log=False,
+            proxy_headers=False,
         )
     else:
         app = create_app(bootstrap.build(settings))
-        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, proxy_headers=False)

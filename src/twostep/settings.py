@@ -27,6 +27,9 @@ class Settings:
     # S13: the console answers a submitted password or code no sooner than this many seconds after it arrived,
     # so unknown user, wrong password, wrong code and throttled attempts take the same time (console/endpoints.py).
     signin_answer_floor: float = 0.25
+    # Proxies whose X-Forwarded-For / Forwarded / X-Forwarded-Proto headers are believed (forwarded.py): none
+    # unless the operator names them (`serve --trusted-proxy CIDR`, TWOSTEP_TRUSTED_PROXIES).
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def database_url(self) -> str:
@@ -58,4 +61,5 @@ class Settings:
             clock_offset_file=Path(clock_file) if clock_file else None,
             smtp=SmtpSettings.from_environment(env),
             signin_answer_floor=float(env.get("TWOSTEP_SIGNIN_ANSWER_FLOOR", "0.25")),
+            trusted_proxies=tuple(env.get("TWOSTEP_TRUSTED_PROXIES", "").replace(",", " ").split()),
         )

@@ -141,9 +141,22 @@ def test_cookies_and_security_headers(server: RunningServer, browser: ConsoleCli
     assert "httponly" in cookie and "samesite=lax" in cookie and "path=/" in cookie and "secure" not in cookie
 
 
-def test_https_requests_get_host_prefixed_secure_cookies_and_hsts(server: RunningServer) -> None:
-    # uvicorn trusts X-Forwarded-Proto from loopback, as it would from a TLS proxy on the same machine.
-    https_origin = server.url.replace("http://", "https://")
+def test_https_requests_get_host_prefixed_secure_cookies_and_hsts(tmp_path: Path) -> None:
+    """Behind a TLS proxy the operator named (--trusted-proxy), X-Forwarded-Proto: https is believed."""
+    with running_server(tmp_path, extra_env={"TWOSTEP_TRUSTED_PROXIES": "127.0.0.1"}) as server:
+        https_origin = server.url.replace("http://", "https://")
+        assert_secure_cookies(server, https_origin)
+
+
+def test_forwarded_proto_from_an_unnamed_proxy_is_ignored(server: RunningServer) -> None:
+    """By default no proxy is trusted: a client claiming HTTPS gets plain cookies and no HSTS."""
+    with httpx.Client(base_url=server.url, headers={"X-Forwarded-Proto": "https"}) as client:
+        page = client.get("/signin")
+    assert "strict-transport-security" not in page.headers
+    assert not page.headers["set-cookie"].startswith("__Host-") and "Secure" not in page.headers["set-cookie"]
+
+
+def assert_secure_cookies(server: RunningServer, https_origin: str) -> None:
     with httpx.Client(
         base_url=server.url, headers={"X-Forwarded-Proto": "https", "Origin": https_origin}, follow_redirects=False
     ) as client:

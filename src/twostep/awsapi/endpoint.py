@@ -28,11 +28,11 @@ from twostep.awsapi.protocol.validation import validate_parameters
 from twostep.awsapi.protocol.xmlwire import serialize_error, serialize_result
 from twostep.awsapi.sigv4.verifier import HttpRequest, SigV4Error, parse_claim, verify_signature
 from twostep.bootstrap import Services
-from twostep.client_address import client_address
+from twostep.client_address import client_origin
+from twostep.request_body import API_BODY_LIMIT, BodyTooLarge, read_body
 
 log = logging.getLogger("twostep.awsapi")
 XML = "text/xml"
-MAX_BODY_BYTES = 1 << 20
 # Requests handled at once on PostgreSQL. More threads than this only fight over the GIL (measured in
 # docs/performance.md): the work is mostly Python, and each thread holds row locks while it waits for the GIL.
 DATABASE_THREADS = 4
@@ -54,7 +54,12 @@ class AwsQueryApi:
         self._executor = None if sqlite else ThreadPoolExecutor(DATABASE_THREADS, thread_name_prefix="twostep-api")
 
     async def respond(self, request: Request) -> Response:
-        body = await request.body()
+        request_id = str(uuid.uuid4())
+        try:
+            body = await read_body(request, API_BODY_LIMIT)
+        except BodyTooLarge as exc:
+            too_large = ApiError("ValidationError", f"Request body is too large: at most {exc.limit} bytes.", 413)
+            return self._answer(413, serialize_error(self._models["iam"], too_large, request_id), request_id)
         raw_path = request.scope.get("raw_path") or request.url.path.encode()
         http_request = HttpRequest(
             method=request.method,
@@ -63,21 +68,25 @@ class AwsQueryApi:
             headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.scope["headers"]],
             body=body,
         )
-        source_ip = client_address(request)
-        secure = request.url.scheme == "https"
+        origin = client_origin(request)
+        source_ip, secure = origin.address, origin.secure
         if self._executor is None:
-            status, payload = self.handle(http_request, source_ip, secure)
+            status, payload = self.handle(http_request, source_ip, secure, request_id)
         else:
             loop = asyncio.get_running_loop()
-            status, payload = await loop.run_in_executor(self._executor, self.handle, http_request, source_ip, secure)
-        return Response(payload, status_code=status, media_type=XML)
+            status, payload = await loop.run_in_executor(
+                self._executor, self.handle, http_request, source_ip, secure, request_id
+            )
+        return self._answer(status, payload, request_id)
 
-    def handle(self, request: HttpRequest, source_ip: str | None, secure: bool) -> tuple[int, bytes]:
-        request_id = str(uuid.uuid4())
+    @staticmethod
+    def _answer(status: int, payload: bytes, request_id: str) -> Response:
+        # AWS sends the request id in a header too; the AWS SDK for JavaScript v3 reads it only from there.
+        return Response(payload, status_code=status, media_type=XML, headers={"x-amzn-RequestId": request_id})
+
+    def handle(self, request: HttpRequest, source_ip: str | None, secure: bool, request_id: str) -> tuple[int, bytes]:
         model = self._models["iam"]
         try:
-            if len(request.body) > MAX_BODY_BYTES:
-                raise ApiError("ValidationError", "Request body is too large.", 413)
             claim = parse_claim(request)
             model = self._models.get(claim.service) or model
             if claim.service not in self._models:

@@ -14,9 +14,11 @@ from twostep.cli.common import (
     initialised_settings,
     read_password,
     settings_from,
+    warn_if_widened,
 )
-from twostep.cli.serving import serve_app
+from twostep.cli.serving import add_serving_options, serve_app, with_trusted_proxies
 from twostep.crypto.keyring import KeyRing
+from twostep.data_dir import make_private
 from twostep.identity.errors import IdentityError
 from twostep.identity.password_policy import PasswordPolicy
 from twostep.identity.service import validate_email
@@ -75,7 +77,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         with Database(settings.database_url) as database:
             if database.revision() is not None:
                 raise CommandError("the database already holds a twostep schema; nothing changed")
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    warn_if_widened(make_private(settings.data_dir))
     _migrate(settings)
     KeyRing.generate().save(settings.key_file)
     print(json.dumps(_create_account(settings, args, password)))
@@ -92,11 +94,11 @@ def cmd_account_create(args: argparse.Namespace) -> int:
 def cmd_quickstart(args: argparse.Namespace) -> int:
     """Initialise a demo data directory on first run (a random root password, kept in first-run.json, readable
     by its owner only), say how to sign in, and serve."""
-    settings = settings_from(args)
+    settings = with_trusted_proxies(settings_from(args), args)  # a bad range is refused before anything is made
     first_run = settings.data_dir / "first-run.json"
     if not settings.key_file.exists():
         password = "-".join(secrets.token_hex(3) for _ in range(4))
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        warn_if_widened(make_private(settings.data_dir))
         _migrate(settings)
         KeyRing.generate().save(settings.key_file)
         args.email, args.admin_user = "root@example.com", "admin"
@@ -140,6 +142,5 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
     quick = commands.add_parser("quickstart", help="initialise a demo data directory if needed, then serve")
     add_data_options(quick)
-    quick.add_argument("--host", default="127.0.0.1")
-    quick.add_argument("--port", type=int, default=8000)
+    add_serving_options(quick)
     quick.set_defaults(func=cmd_quickstart, password_stdin=True)

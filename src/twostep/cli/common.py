@@ -34,6 +34,12 @@ def initialised_settings(args: argparse.Namespace) -> Settings:
     return settings
 
 
+def warn_if_widened(lines: list[str]) -> None:
+    """Say on stderr which paths of the data directory were readable by others (they are private now)."""
+    for line in lines:
+        print(f"twostep: warning: {line}", file=sys.stderr)
+
+
 def read_password(from_stdin: bool) -> str:
     if from_stdin:
         line = sys.stdin.readline()

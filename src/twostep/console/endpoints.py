@@ -10,11 +10,12 @@ from collections.abc import Callable
 import anyio
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from twostep.console.forms import FieldTooLong, Form
 from twostep.console.pages import Console, Halt
+from twostep.request_body import CONSOLE_BODY_LIMIT, BodyTooLarge, read_body
 
 GetHandler = Callable[[Console, Request], Response]
 PostHandler = Callable[[Console, Request, Form], Response]
@@ -51,6 +52,10 @@ def route(
     async def answer(request: Request) -> Response:
         form = Form()
         if request.method == "POST":
+            try:
+                await read_body(request, CONSOLE_BODY_LIMIT)  # refused before reading past the limit
+            except BodyTooLarge as exc:
+                return PlainTextResponse(str(exc), status_code=413)
             try:
                 form = Form(await request.form(max_files=0, max_fields=50))
             except Exception:  # a malformed body is the client's error (S28)

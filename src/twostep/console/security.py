@@ -14,9 +14,11 @@ import hmac
 import secrets
 from urllib.parse import urlsplit
 
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from twostep.client_address import is_secure
 
 SESSION_COOKIE = "twostep-session"
 FORM_COOKIE = "twostep-form"
@@ -39,7 +41,8 @@ HSTS = ("strict-transport-security", "max-age=63072000")
 
 
 def is_https(request: Request) -> bool:
-    return request.url.scheme == "https"
+    """The browser's connection used HTTPS (directly, or to a trusted proxy that said so: client_address.py)."""
+    return is_secure(request)
 
 
 def cookie_name(request: Request, base: str) -> str:
@@ -126,7 +129,7 @@ def normalise_origin(scheme: str, netloc: str) -> str:
 
 
 def own_origin(request: Request) -> str:
-    return normalise_origin(request.url.scheme, request.url.netloc)
+    return normalise_origin("https" if is_https(request) else "http", request.url.netloc)
 
 
 def origin_allowed(request: Request) -> bool:
@@ -154,7 +157,7 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         extra = list(SECURITY_HEADERS)
-        if scope.get("scheme") == "https":
+        if is_secure(HTTPConnection(scope)):
             extra.append(HSTS)
 
         async def send_with_headers(message: Message) -> None:

@@ -153,21 +153,28 @@ class SignInService(Sessions):
     def _prove_password(
         self, user: User | None, password: str, now: float, source_ip: str | None, event: str = "ConsoleLogin"
     ) -> User:
-        """Count the attempt, then run the hash (for unknown users too, S13); a failure is recorded and raised."""
+        """Count the attempt and start its delay, then run the hash (for unknown users too, S13); a failure is
+        recorded and raised.
+
+        The delay is set in the same transaction as the count, before the hash runs: parallel attempts on one user
+        wait for it like the code verifier's reserved attempts, instead of all passing while the first is hashed.
+        A success clears both (password_succeeded).
+        """
+        throttle = self.settings.password_throttle
         with self._uow() as uow:
-            allowed = user is not None and uow.users.reserve_password_attempt(
-                user.id, now, self.settings.password_max_failures
-            )
+            failures = None
+            if user is not None:
+                failures = uow.users.reserve_password_attempt(user.id, now, self.settings.password_max_failures)
+                if failures is not None:
+                    uow.users.set_password_delay(user.id, now + throttle.delay_after(failures))
             uow.commit()
-        # The hash runs outside any transaction; the failure is already counted.
-        ok = self._hasher.verify(user.password_hash if user else None, password) and allowed
+        # The hash runs outside any transaction; the failure is already counted and its delay started.
+        ok = self._hasher.verify(user.password_hash if user else None, password) and failures is not None
         if user is None:
             raise SignInFailed()
         if not ok:
             with self._uow() as uow:
-                failures, next_at = uow.users.password_throttle(user.id)
-                if allowed:
-                    uow.users.set_password_delay(user.id, now + self.settings.password_throttle.delay_after(failures))
+                _, next_at = uow.users.password_throttle(user.id)
                 uow.audit.append(self._login_event(user, now, source_ip, error="Failed authentication", name=event))
                 uow.commit()
             raise SignInFailed(retry_after=max(0.0, next_at - now) or None)

@@ -36,6 +36,7 @@ _RESERVE_PASSWORD = Prepared(
         users.c.password_next_attempt_at <= sa.bindparam("b_now"),
     )
     .values(password_failures=users.c.password_failures + 1)
+    .returning(users.c.password_failures)
 )
 _PASSWORD_SUCCEEDED = Prepared(
     users.update()
@@ -201,8 +202,9 @@ class SqlUserRepository:
         self._c.execute(user_tags.delete().where(user_tags.c.user_id == user_id))
         self._c.execute(users.delete().where(users.c.id == user_id))
 
-    def reserve_password_attempt(self, user_id: str, now: float, limit: int) -> bool:
-        return _RESERVE_PASSWORD.rowcount(self._c, {"b_user_id": user_id, "b_limit": limit, "b_now": now}) == 1
+    def reserve_password_attempt(self, user_id: str, now: float, limit: int) -> int | None:
+        row = _RESERVE_PASSWORD.first(self._c, {"b_user_id": user_id, "b_limit": limit, "b_now": now})
+        return None if row is None else int(row[0])
 
     def password_throttle(self, user_id: str) -> tuple[int, float]:
         row = self._c.execute(
