@@ -106,3 +106,46 @@ def test_only_the_store_imports_the_storage_libraries() -> None:
     assert not found, "rule 5 (docs/architecture.md): outside store/, a storage library is imported:\n" + "\n".join(
         found
     )
+
+
+def package_of(module: str) -> str:
+    """The top-level part of twostep a module belongs to: twostep.policy.stored.owned -> twostep.policy."""
+    return ".".join(module.split(".")[:2])
+
+
+def package_imports() -> dict[str, set[str]]:
+    graph: dict[str, set[str]] = {}
+    for path in modules():
+        source = package_of(module_name(path))
+        for _, _, targets in imports(path):
+            for target in targets:
+                if target.startswith("twostep.") and package_of(target) != source:
+                    graph.setdefault(source, set()).add(package_of(target))
+    return graph
+
+
+def test_the_domain_packages_import_each_other_without_cycles() -> None:
+    """policy/ and roles/ once imported each other; a cycle between domain packages means a concept is in the wrong
+    place. Depth-first search for any cycle in the package graph of the domain."""
+    graph = {name: {t for t in targets if within(t, DOMAIN)} for name, targets in package_imports().items()}
+    graph = {name: targets for name, targets in graph.items() if within(name, DOMAIN)}
+    path: list[str] = []
+    done: set[str] = set()
+
+    def visit(package: str) -> list[str] | None:
+        if package in path:
+            return [*path[path.index(package) :], package]
+        if package in done:
+            return None
+        path.append(package)
+        for target in sorted(graph.get(package, ())):
+            cycle = visit(target)
+            if cycle:
+                return cycle
+        path.pop()
+        done.add(package)
+        return None
+
+    for package in sorted(graph):
+        cycle = visit(package)
+        assert cycle is None, "domain packages import each other in a cycle: " + " -> ".join(cycle or [])
