@@ -54,3 +54,14 @@ def source_key(address: str | None) -> str | None:
             return str(ip.ipv4_mapped)
         return str(ipaddress.IPv6Network((ip, 64), strict=False))
     return str(ip)
+
+
+def account_source_key(account_id: str, address: str | None) -> str | None:
+    """The unit the per-address throttle counts by: the address (source_key) within one account.
+
+    Many users share an address (an office NAT, an untrusted load balancer): keyed by the address alone, one
+    account's wrong codes would slow down every user of every other account there. Within the account, the address
+    is still one unit across all of its users and devices, so guessing across many devices stays slowed down.
+    """
+    source = source_key(address)
+    return None if source is None else f"{account_id} {source}"

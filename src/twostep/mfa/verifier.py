@@ -19,7 +19,7 @@ from twostep.mfa.errors import CodeRejected, RejectionReason
 from twostep.mfa.models import MfaDevice
 from twostep.mfa.ports import CodeCheckUnitOfWork, ReservedAttempt
 from twostep.otp import TotpParameters, is_well_formed_code, matching_steps, time_step
-from twostep.throttling import Throttling, source_key
+from twostep.throttling import Throttling, account_source_key
 
 # S2: a single code is accepted at steps T-1 and T of the server's clock (plus the device's learnt drift).
 # T-1 covers a code typed just before its 30 s window closed; T+1 is not accepted.
@@ -103,7 +103,7 @@ class CodeVerifier:
     def _reserve(
         self, uow: CodeCheckUnitOfWork, device: MfaDevice, now: float, context: AttemptContext, *, bypass_lock: bool
     ) -> ReservedAttempt:
-        source = source_key(context.source_ip)
+        source = account_source_key(device.account_id, context.source_ip)
         if source is not None:  # S10: an address inside its delay has nothing evaluated, on any device
             until = uow.source_throttles.wait_until(source, now, self.throttling.source_forget_after)
             if until > now:
@@ -141,7 +141,7 @@ class CodeVerifier:
             reason = RejectionReason.WRONG
         delay = self.throttling.delay_after(reserved.failures)
         uow.devices.set_delay(device.id, now + delay)
-        source = source_key(context.source_ip)
+        source = account_source_key(device.account_id, context.source_ip)
         if source is not None:
             failures = uow.source_throttles.record_failure(source, now, self.throttling.source_forget_after)
             uow.source_throttles.set_delay(source, now + self.throttling.source_delay_after(failures))
