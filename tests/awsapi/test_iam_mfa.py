@@ -6,9 +6,13 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import boto3
 import pytest
 
 from tests.awsapi.iam_support import (
+    ADMIN_ARN,
+    NO_RETRIES,
+    REGION,
     b32,
     client_of_user,
     consecutive_codes,
@@ -17,6 +21,7 @@ from tests.awsapi.iam_support import (
     enable_new_device,
     error_of,
     iam_client,
+    key_of,
     module_server,
 )
 from tests.helpers import code_at
@@ -173,7 +178,7 @@ def test_eight_devices_per_user(iam: Any, server: RunningServer, user: str) -> N
 
 
 def test_deactivate_then_delete(iam: Any, server: RunningServer, user: str) -> None:
-    serial, _ = enable_new_device(iam, server, user, f"{user}-phone")
+    serial, seed = enable_new_device(iam, server, user, f"{user}-phone")
     with pytest.raises(iam.exceptions.DeleteConflictException) as assigned:
         iam.delete_virtual_mfa_device(SerialNumber=serial)
     assert error_of(assigned.value) == (
@@ -181,7 +186,7 @@ def test_deactivate_then_delete(iam: Any, server: RunningServer, user: str) -> N
         "DeleteConflict",
         "You must deactivate a user's virtual MFA device before you can delete it",
     )
-    as_user = client_of_user(iam, server, user)
+    as_user = mfa_session_of(iam, server, user, serial, seed)  # a user with a device changes devices with MFA
     as_user.deactivate_mfa_device(SerialNumber=serial)  # UserName omitted: the caller's own device
     assert as_user.list_mfa_devices()["MFADevices"] == []
     assert {"SerialNumber": serial} in iam.list_virtual_mfa_devices(AssignmentStatus="Unassigned")["VirtualMFADevices"]
@@ -190,6 +195,31 @@ def test_deactivate_then_delete(iam: Any, server: RunningServer, user: str) -> N
     iam.delete_virtual_mfa_device(SerialNumber=serial)
     with pytest.raises(iam.exceptions.NoSuchEntityException):
         iam.delete_virtual_mfa_device(SerialNumber=serial)
+
+
+def mfa_session_of(iam: Any, server: RunningServer, user: str, serial: str, seed: str) -> Any:
+    """An IAM client of `user` on temporary credentials from GetSessionToken with the device's next code."""
+    key = key_of(iam.create_access_key(UserName=user))
+    iam.attach_user_policy(UserName=user, PolicyArn=ADMIN_ARN)
+    sts = boto3.client(
+        "sts",
+        endpoint_url=server.url,
+        region_name=REGION,
+        aws_access_key_id=key["access_key_id"],
+        aws_secret_access_key=key["secret_access_key"],
+        config=NO_RETRIES,
+    )
+    server.move_clock(30)  # the enrolment spent the current step
+    credentials = sts.get_session_token(SerialNumber=serial, TokenCode=code_at(seed, server.now()))["Credentials"]
+    return boto3.client(
+        "iam",
+        endpoint_url=server.url,
+        region_name=REGION,
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+        config=NO_RETRIES,
+    )
 
 
 def test_list_virtual_devices_by_assignment_never_shows_a_seed(iam: Any, server: RunningServer, user: str) -> None:

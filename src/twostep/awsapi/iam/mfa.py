@@ -11,6 +11,7 @@ from typing import Any
 
 from twostep.awsapi.context import CallContext
 from twostep.awsapi.iam.shapes import listed_user_name, named_user, tags_in, tags_out, user_shape
+from twostep.awsapi.protocol.errors import ApiError
 from twostep.awsapi.protocol.paging import decode_marker, keyset_page, marker_key, max_items, paginate
 from twostep.identity.models import User
 from twostep.mfa.errors import NoSuchDevice
@@ -44,7 +45,27 @@ def create_virtual_mfa_device(context: CallContext, params: dict[str, Any]) -> d
     return {"VirtualMFADevice": device}
 
 
+MFA_NEEDED_FOR_DEVICE_CHANGES = (
+    "You have an MFA device: adding, resynchronizing or deactivating MFA devices needs credentials from an MFA "
+    "sign-in (call GetSessionToken with your MFA device's code, or use the console)."
+)
+
+
+def require_mfa_of_device_owners(context: CallContext) -> None:
+    """A caller who has an active MFA device changes devices (theirs or, as an administrator, anyone's) only with
+    MFA present. Without it a stolen long-term key could enrol the thief's own device and then pass every
+    aws:MultiFactorAuthPresent condition (docs/api.md, "Differences from AWS"). Only a user with no device yet
+    enrols the first one with long-term keys; that enrolment is audited and mailed like every other.
+    """
+    caller = context.caller
+    if caller.mfa_present or caller.user is None:
+        return
+    if any(device.assigned for device in context.services.mfa.devices_of(caller.user)):
+        raise ApiError("AccessDenied", MFA_NEEDED_FOR_DEVICE_CHANGES, 403)
+
+
 def enable_mfa_device(context: CallContext, params: dict[str, Any]) -> None:
+    require_mfa_of_device_owners(context)
     user = context.user_named(params["UserName"])
     context.services.mfa.enable(
         user,
@@ -57,6 +78,7 @@ def enable_mfa_device(context: CallContext, params: dict[str, Any]) -> None:
 
 
 def resync_mfa_device(context: CallContext, params: dict[str, Any]) -> None:
+    require_mfa_of_device_owners(context)
     user = context.user_named(params["UserName"])
     context.services.mfa.resync(
         user,
@@ -69,6 +91,7 @@ def resync_mfa_device(context: CallContext, params: dict[str, Any]) -> None:
 
 
 def deactivate_mfa_device(context: CallContext, params: dict[str, Any]) -> None:
+    require_mfa_of_device_owners(context)
     user = named_user(context, params)
     context.services.mfa.deactivate(
         user, params["SerialNumber"], actor=context.caller.principal, source_ip=context.source_ip
