@@ -24,6 +24,7 @@ from twostep.store.engine import create_engine
 from twostep.store.notification_outbox import SqlNotificationOutbox
 from twostep.store.unit_of_work import SqlUnitOfWorkFactory
 from twostep.sts.service import StsService
+from twostep.tokens.service import TokenService
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class Services:
     sts: StsService
     roles: RoleService
     groups: GroupService
+    tokens: TokenService
     notifications: NotificationDispatcher | None = None  # mail to account owners, when SMTP is set
 
 
@@ -69,6 +71,7 @@ def build(settings: Settings, *, clock: Clock | None = None, keyring: KeyRing | 
         sts=StsService(uow, clock, keyring, verifier),
         roles=RoleService(uow, clock, policies),
         groups=GroupService(uow, clock, policies),
+        tokens=TokenService(uow, clock, keyring),
         notifications=_notifications(settings, engine, clock),
     )
 

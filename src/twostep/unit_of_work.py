@@ -14,6 +14,7 @@ from twostep.policy.ports import OwnedPolicyRepository, PolicyRepository
 from twostep.roles.ports import RoleRepository
 from twostep.signin.ports import SessionRepository
 from twostep.sts.ports import TemporaryCredentialRepository
+from twostep.tokens.ports import TokenRepository
 
 
 class UnitOfWork(Protocol):
@@ -55,6 +56,9 @@ class UnitOfWork(Protocol):
 
     @property
     def group_policies(self) -> OwnedPolicyRepository: ...
+
+    @property
+    def tokens(self) -> TokenRepository: ...
 
     def __enter__(self) -> UnitOfWork: ...
 

@@ -22,6 +22,7 @@ from twostep.store.role_repository import SqlRoleRepository
 from twostep.store.session_repository import SqlSessionRepository
 from twostep.store.source_throttle_repository import SqlSourceThrottleRepository
 from twostep.store.sts_repository import SqlTemporaryCredentialRepository
+from twostep.store.token_repository import SqlTokenRepository
 
 
 class SqlUnitOfWork:
@@ -38,6 +39,7 @@ class SqlUnitOfWork:
     role_policies: SqlOwnedPolicyRepository
     groups: SqlGroupRepository
     group_policies: SqlOwnedPolicyRepository
+    tokens: SqlTokenRepository
 
     def __init__(
         self,
@@ -88,6 +90,7 @@ class SqlUnitOfWork:
         self.role_policies = role_policy_repository(connection)
         self.groups = SqlGroupRepository(connection)
         self.group_policies = group_policy_repository(connection)
+        self.tokens = SqlTokenRepository(connection)
         return self
 
     @property
