@@ -45,6 +45,7 @@ def read_pskc(data: bytes, unlock: PskcUnlock) -> list[SeedEntry]:
         raise SeedFileError("not a PSKC document: an element holds a value that cannot be read") from None
     _unlock(container, unlock)
     _require_macs(root, container)
+    _open_mac_key(container)
     entries: list[SeedEntry] = []
     for number, device in enumerate(container.devices, start=1):
         keys = device.keys
@@ -88,6 +89,16 @@ def _unlock(container: PSKC, unlock: PskcUnlock) -> None:
     else:
         needed = "password" if derived else "pre-shared key"
         raise SeedFileError(f"the seeds are encrypted: the file needs its {needed}")
+
+
+def _open_mac_key(container: PSKC) -> None:
+    """Decrypt the MAC key once, rather than twice for every seed (python-pskc opens it on each use)."""
+    if container.mac.algorithm is None:
+        return
+    try:
+        container.mac.key = container.mac.key
+    except DecryptionError:
+        raise SeedFileError("the MAC key does not decrypt: a wrong key or password, or an altered file") from None
 
 
 def _require_macs(root: Element, container: PSKC) -> None:
