@@ -64,15 +64,16 @@ def _unlock(args: argparse.Namespace) -> PskcUnlock:
 
 @contextmanager
 def _progress_bar() -> Iterator[Progress | None]:
-    """A progress bar on a terminal (stderr); nothing when stderr is a file or a pipe."""
+    """A progress bar on a terminal (stderr): a pulse while the file is read and checked, then the tokens written.
+    Nothing when stderr is a file or a pipe."""
     if not sys.stderr.isatty():
         yield None
         return
     with ProgressBar(console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("importing tokens", total=None)
+        task = bar.add_task("reading and checking the seed file", total=None)
 
         def advance(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+            bar.update(task, description="importing tokens", completed=done, total=total)
 
         yield advance
 
@@ -92,8 +93,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     seed_format = SeedFormat(args.format) if args.format else None
     with _services(args) as (services, root):
         try:
-            entries = read_seed_file(data, seed_format, unlock)
             with _progress_bar() as progress:
+                entries = read_seed_file(data, seed_format, unlock)
                 result = services.tokens.import_tokens(
                     args.account_id, entries, actor=root, skip_invalid=args.skip_invalid, progress=progress
                 )
