@@ -1,6 +1,6 @@
-"""`python -m bench [totp sts iam_reads scale signin memory]`: run the named benchmarks (all by default) and print
-their tables, each with the peers measured in the same run (docs/performance.md has the numbers and how to read
-them). Peers are installed into bench/.peers on first use."""
+"""`python -m bench [totp sts iam_reads scale signin memory tokens]`: run the named benchmarks (all by default) and
+print their tables, each with the peers measured in the same run (docs/performance.md has the numbers and how to
+read them). Peers are installed into bench/.peers on first use."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import time
 
 from bench.common import machine_summary
 
-BENCHMARKS = ("totp", "sts", "iam_reads", "scale", "signin", "memory")
+BENCHMARKS = ("totp", "sts", "iam_reads", "scale", "signin", "memory", "tokens")
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -36,6 +36,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--memory-users", type=int, default=3000, help="users enrolled for the memory run")
     parser.add_argument("--totp-count", type=int, default=100_000, help="verifications per TOTP run")
     parser.add_argument("--repeats", type=int, default=5, help="TOTP runs (the best counts)")
+    parser.add_argument("--tokens", type=int, default=100_000, help="hardware tokens per seed-file import")
     args = parser.parse_args(argv)
     args.engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     return args

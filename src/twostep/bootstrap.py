@@ -21,6 +21,7 @@ from twostep.signin.service import SignInService
 from twostep.store.database import Database
 from twostep.store.unit_of_work import SqlUnitOfWorkFactory
 from twostep.sts.service import StsService
+from twostep.tokens.service import TokenService
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class Services:
     sts: StsService
     roles: RoleService
     groups: GroupService
+    tokens: TokenService
     notifications: NotificationDispatcher | None = None  # mail to account owners, when SMTP is set
 
     def close(self) -> None:
@@ -70,6 +72,7 @@ def build(settings: Settings, *, clock: Clock | None = None, keyring: KeyRing | 
         sts=StsService(uow, clock, keyring, verifier),
         roles=RoleService(uow, clock, policies),
         groups=GroupService(uow, clock, policies),
+        tokens=TokenService(uow, clock, keyring),
         notifications=_notifications(settings, database, clock),
     )
 

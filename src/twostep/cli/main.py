@@ -6,10 +6,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from twostep.cli import accounts, audit, keys, serving, users
+from twostep.cli import accounts, audit, keys, serving, tokens, users
 from twostep.cli.common import CommandError
 
-AREAS = (accounts, serving, audit, keys, users)
+AREAS = (accounts, serving, audit, keys, users, tokens)
 
 
 def build_parser() -> argparse.ArgumentParser:

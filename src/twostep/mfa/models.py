@@ -1,11 +1,13 @@
-"""Virtual MFA devices: plain values, no persistence."""
+"""MFA devices (virtual devices and hardware TOTP tokens): plain values, no persistence."""
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 
 from twostep.crypto.keyring import Sealed
 from twostep.identity.models import Tag
+from twostep.otp import TotpParameters
 
 # AWS: a user (root included) may have at most 8 MFA devices.
 MAX_DEVICES_PER_USER = 8
@@ -14,6 +16,14 @@ MAX_DEVICES_PER_USER = 8
 def device_serial(account_id: str, path: str, name: str) -> str:
     """The ARN AWS uses as a virtual device's serial number: arn:aws:iam::ACCOUNT:mfa{path}{name}."""
     return f"arn:aws:iam::{account_id}:mfa{path}{name}"
+
+
+class DeviceKind(enum.StrEnum):
+    """The wizard's device types that hold a TOTP seed: an authenticator app, or a key fob whose seed the operator
+    imported (tokens/). Both are checked by the one CodeVerifier, with the device's own TOTP parameters."""
+
+    VIRTUAL = "virtual"
+    HARDWARE = "hardware"
 
 
 @dataclass(frozen=True)
@@ -33,6 +43,8 @@ class MfaDevice:
     failures: int = 0  # consecutive failed codes, shared by every path (S8)
     next_attempt_at: float = 0.0  # progressive delay (S10)
     tags: tuple[Tag, ...] = field(default=())
+    kind: DeviceKind = DeviceKind.VIRTUAL
+    params: TotpParameters = field(default=TotpParameters())  # a hardware token's own digits, period and hash
 
     @property
     def assigned(self) -> bool:

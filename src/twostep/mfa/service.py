@@ -24,7 +24,7 @@ from twostep.mfa.errors import (
     InvalidDeviceName,
     NoSuchDevice,
 )
-from twostep.mfa.models import MAX_DEVICES_PER_USER, MfaDevice, device_serial, seed_associated_data
+from twostep.mfa.models import MAX_DEVICES_PER_USER, DeviceKind, MfaDevice, device_serial, seed_associated_data
 from twostep.mfa.ports import MfaUnitOfWork
 from twostep.mfa.verifier import AttemptContext, CodeVerifier
 from twostep.otp import generate_seed
@@ -130,9 +130,10 @@ class MfaService:
             return uow.devices.in_account(account_id, assigned)
 
     def devices_with_owners(self, account_id: str, assigned: bool | None = None) -> list[tuple[MfaDevice, User | None]]:
-        """ListVirtualMFADevices: the account's devices, each with the user it is assigned to (None: unassigned)."""
+        """ListVirtualMFADevices: the account's virtual devices, each with the user it is assigned to (None:
+        unassigned). Hardware tokens are not virtual devices (`twostep tokens list` lists them)."""
         with self._uow(readonly=True) as uow:
-            devices = uow.devices.in_account(account_id, assigned)
+            devices = [d for d in uow.devices.in_account(account_id, assigned) if d.kind is DeviceKind.VIRTUAL]
             owners = uow.users.by_ids({d.user_id for d in devices if d.user_id is not None})
         return [(d, owners.get(d.user_id) if d.user_id else None) for d in devices]
 
@@ -211,7 +212,8 @@ class MfaService:
         source_ip: str | None = None,
     ) -> None:
         """Deactivate and delete a user's device in one transaction, with both audit events (S29): a crash
-        leaves the device either assigned or gone, never unassigned and orphaned.
+        leaves the device either assigned or gone, never unassigned and orphaned. A hardware token is only
+        deactivated: it goes back to the account's pool, its seed and spent steps kept, assignable again.
 
         With ``code``, a current code of this very device is checked (and spent) first, by the one verifier, in
         the same transaction (S17); a rejection is committed and raised as CodeRejected. The user's console
@@ -226,16 +228,20 @@ class MfaService:
                 context = AttemptContext("DeactivateMFADevice", actor.arn, source_ip)
                 self.verifier.verify(uow, device, code, context)
             uow.devices.unassign(device.id)
-            uow.devices.delete(device.id)
+            if device.kind is DeviceKind.VIRTUAL:
+                uow.devices.delete(device.id)
             uow.sessions.delete_for_user(user.id)
             uow.audit.append(self._event("DeactivateMFADevice", device, actor, now, user, source_ip))
-            uow.audit.append(self._event("DeleteVirtualMFADevice", device, actor, now, source_ip=source_ip))
+            if device.kind is DeviceKind.VIRTUAL:
+                uow.audit.append(self._event("DeleteVirtualMFADevice", device, actor, now, source_ip=source_ip))
             uow.commit()
 
     def delete(self, account_id: str, serial: str, *, actor: Principal) -> None:
         now = self._clock.now()
         with self._uow() as uow:
             device = self._existing(uow, account_id, serial)
+            if device.kind is not DeviceKind.VIRTUAL:  # a hardware token leaves the pool by `twostep tokens remove`
+                raise NoSuchDevice(serial)
             if device.assigned:
                 raise DeviceStillAssigned()
             uow.devices.delete(device.id)

@@ -18,7 +18,7 @@ from twostep.crypto.keyring import KeyRing
 from twostep.mfa.errors import CodeRejected, RejectionReason
 from twostep.mfa.models import MfaDevice
 from twostep.mfa.ports import CodeCheckUnitOfWork, ReservedAttempt
-from twostep.otp import TotpParameters, is_well_formed_code, matching_steps, time_step
+from twostep.otp import is_well_formed_code, matching_steps, time_step
 from twostep.throttling import Throttling, account_source_key
 
 # S2: a single code is accepted at steps T-1 and T of the server's clock (plus the device's learnt drift).
@@ -27,9 +27,15 @@ STEPS_BEHIND = 1
 # Enrolment: code 2 is the step after code 1, and code 2 may be the current or the previous step (the user
 # may have waited for the next code before submitting both).
 ENROLMENT_LAST_STEPS = (-1, 0)
-# Resync: two consecutive codes, searched this many steps either side of the server's time (AWS resyncs
-# devices whose clocks drifted by minutes). Two consecutive 6-digit codes make a guess ~1e-12 per step.
-RESYNC_SEARCH_STEPS = 20
+# Resync: two consecutive codes, searched this many seconds either side of the server's time (AWS resyncs
+# devices whose clocks drifted by minutes; hardware tokens drift over the years): 20 steps of 30 s, 10 of 60 s.
+# Two consecutive 6-digit codes make a guess ~1e-12 per step. The offset found is stored as the device's drift
+# (in its own steps), and every later check centres its narrow window on it.
+RESYNC_SEARCH_SECONDS = 600
+
+
+def resync_search_steps(period: int) -> int:
+    return RESYNC_SEARCH_SECONDS // period
 
 
 @dataclass(frozen=True)
@@ -51,22 +57,19 @@ class CodeVerifier:
         keyring: KeyRing,
         clock: Clock,
         throttling: Throttling | None = None,
-        params: TotpParameters | None = None,
     ) -> None:
         self._keyring = keyring
         self._clock = clock
         self.throttling = throttling or Throttling()
-        self._params = params or TotpParameters()
 
     def verify(self, uow: CodeCheckUnitOfWork, device: MfaDevice, code: str, context: AttemptContext) -> AcceptedCode:
         """Check one code against the device and spend its step; raises CodeRejected for any failure."""
         now = self._clock.now()
         reserved = self._reserve(uow, device, now, context, bypass_lock=False)
         seed = self._keyring.open(reserved.seed, device.seed_associated_data)
-        current = time_step(now, self._params.period) + reserved.drift
-        matched = matching_steps(
-            seed, code, [current - STEPS_BEHIND + i for i in range(STEPS_BEHIND + 1)], self._params
-        )
+        params = device.params  # a hardware token's own digits, period and hash; the defaults for an app
+        current = time_step(now, params.period) + reserved.drift
+        matched = matching_steps(seed, code, [current - STEPS_BEHIND + i for i in range(STEPS_BEHIND + 1)], params)
         return self._settle(uow, device, now, reserved, matched, reserved.drift, context, (code,))
 
     def verify_consecutive(
@@ -87,15 +90,17 @@ class CodeVerifier:
         now = self._clock.now()
         reserved = self._reserve(uow, device, now, context, bypass_lock=resync)
         seed = self._keyring.open(reserved.seed, device.seed_associated_data)
-        server_step = time_step(now, self._params.period)
+        params = device.params
+        server_step = time_step(now, params.period)
         if resync:
-            offsets = range(-RESYNC_SEARCH_STEPS, RESYNC_SEARCH_STEPS + 1)
+            search = resync_search_steps(params.period)
+            offsets = range(-search, search + 1)
         else:
             offsets = range(ENROLMENT_LAST_STEPS[0], ENROLMENT_LAST_STEPS[1] + 1)
         centre = server_step if resync else server_step + reserved.drift
         second = [centre + offset for offset in offsets]
-        firsts = matching_steps(seed, code1, [step - 1 for step in second], self._params)
-        seconds = matching_steps(seed, code2, second, self._params)
+        firsts = matching_steps(seed, code1, [step - 1 for step in second], params)
+        seconds = matching_steps(seed, code2, second, params)
         pairs = [step for step in seconds if step - 1 in firsts]
         drift = (max(pairs) - server_step) if (resync and pairs) else reserved.drift
         return self._settle(uow, device, now, reserved, pairs, drift, context, (code1, code2))
@@ -135,7 +140,7 @@ class CodeVerifier:
             if earliest > reserved.last_used_step and uow.devices.consume(device.id, step, drift):
                 return AcceptedCode(step, drift)
             reason = RejectionReason.REPLAYED
-        elif not all(is_well_formed_code(code) for code in codes):
+        elif not all(is_well_formed_code(code, device.params.digits) for code in codes):
             reason = RejectionReason.MALFORMED
         else:
             reason = RejectionReason.WRONG

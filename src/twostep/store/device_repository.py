@@ -8,14 +8,16 @@ attempts on one device are serialised and each sees the failures and spent steps
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
 
 from twostep.crypto.keyring import Sealed
 from twostep.identity.models import Tag
-from twostep.mfa.models import MfaDevice
+from twostep.mfa.models import DeviceKind, MfaDevice
 from twostep.mfa.ports import ReservedAttempt
+from twostep.otp import Algorithm, TotpParameters
 from twostep.store.engine import byte_ordered
 from twostep.store.prepared import Prepared
 from twostep.store.tables import mfa_device_tags, mfa_devices
@@ -64,7 +66,7 @@ def _page_statement(assigned: bool | None, after: bool, byte_ordered: bool) -> P
         # Ordered as Python orders strings (the markers compare serials in Python): byte order.
         return serial if byte_ordered else serial.collate("C")
 
-    where = [d.account_id == sa.bindparam("account_id")]
+    where = [d.account_id == sa.bindparam("account_id"), d.kind == DeviceKind.VIRTUAL.value]  # hardware: tokens/
     if assigned is not None:
         where.append(d.user_id.is_not(None) if assigned else d.user_id.is_(None))
     if after:
@@ -87,6 +89,11 @@ _PAGES = {
 }
 
 
+@lru_cache(maxsize=64)
+def _params(algorithm: str, digits: int, period: int) -> TotpParameters:
+    return TotpParameters(digits=digits, period=period, algorithm=Algorithm(algorithm))
+
+
 def _device(r: Any, tags: tuple[Tag, ...]) -> MfaDevice:
     return MfaDevice(
         id=r.id,
@@ -104,7 +111,29 @@ def _device(r: Any, tags: tuple[Tag, ...]) -> MfaDevice:
         failures=r.failures,
         next_attempt_at=r.next_attempt_at,
         tags=tags,
+        kind=DeviceKind(r.kind),
+        params=_params(r.algorithm, r.digits, r.period),
     )
+
+
+def device_row(device: MfaDevice) -> dict[str, Any]:
+    """The mfa_devices row of a new device (unassigned, nothing spent yet)."""
+    return {
+        "id": device.id,
+        "account_id": device.account_id,
+        "path": device.path,
+        "name": device.name,
+        "serial": device.serial,
+        "seed_key_id": device.seed.key_id,
+        "seed_blob": device.seed.blob,
+        "created_at": device.created_at,
+        "created_by": device.created_by,
+        "kind": device.kind.value,
+        "algorithm": device.params.algorithm.value,
+        "digits": device.params.digits,
+        "period": device.params.period,
+        "drift": device.drift,
+    }
 
 
 class SqlDeviceRepository:
@@ -134,19 +163,7 @@ class SqlDeviceRepository:
         return [_device(r, tags.get(r.id, ())) for r in rows]
 
     def add(self, device: MfaDevice) -> None:
-        self._c.execute(
-            mfa_devices.insert().values(
-                id=device.id,
-                account_id=device.account_id,
-                path=device.path,
-                name=device.name,
-                serial=device.serial,
-                seed_key_id=device.seed.key_id,
-                seed_blob=device.seed.blob,
-                created_at=device.created_at,
-                created_by=device.created_by,
-            )
-        )
+        self._c.execute(mfa_devices.insert().values(device_row(device)))
         self.set_tags(device.id, device.tags)
 
     def get(self, device_id: str) -> MfaDevice | None:

@@ -87,6 +87,11 @@ mfa_devices = sa.Table(
     sa.Column("drift", sa.Integer, nullable=False, server_default="0"),
     sa.Column("failures", sa.Integer, nullable=False, server_default="0"),
     sa.Column("next_attempt_at", sa.Float, nullable=False, server_default="0"),
+    # Revision 0006: a virtual device or a hardware TOTP token, with the TOTP parameters its codes use.
+    sa.Column("kind", sa.String(16), nullable=False, server_default="virtual"),
+    sa.Column("algorithm", sa.String(8), nullable=False, server_default="SHA1"),
+    sa.Column("digits", sa.Integer, nullable=False, server_default="6"),
+    sa.Column("period", sa.Integer, nullable=False, server_default="30"),
 )
 
 mfa_device_tags = sa.Table(
@@ -289,4 +294,16 @@ group_policy_attachments = sa.Table(
     metadata,
     sa.Column("group_id", sa.String(32), sa.ForeignKey("iam_groups.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("policy_arn", sa.String(2048), sa.ForeignKey("managed_policies.arn"), primary_key=True),
+)
+
+# Hardware TOTP tokens (revision 0006): the pool facts of an imported token, whose device row is in mfa_devices.
+# seed_digest is an HMAC-SHA256 of the seed under a key derived from the key ring key `digest_key_id`, so that a
+# seed already installed is found without ever comparing seeds in the clear (tokens/fingerprint.py).
+hardware_tokens = sa.Table(
+    "hardware_tokens",
+    metadata,
+    sa.Column("device_id", sa.String(32), sa.ForeignKey("mfa_devices.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("digest_key_id", sa.String(64), nullable=False),
+    sa.Column("seed_digest", sa.String(64), nullable=False, unique=True),
+    sa.Column("imported_at", sa.Float, nullable=False),
 )

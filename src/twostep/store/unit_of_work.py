@@ -18,6 +18,7 @@ from twostep.store.role_repository import SqlRoleRepository
 from twostep.store.session_repository import SqlSessionRepository
 from twostep.store.source_throttle_repository import SqlSourceThrottleRepository
 from twostep.store.sts_repository import SqlTemporaryCredentialRepository
+from twostep.store.token_repository import SqlTokenRepository
 
 
 class SqlUnitOfWork:
@@ -33,6 +34,7 @@ class SqlUnitOfWork:
     temporary_credentials: SqlTemporaryCredentialRepository
     roles: SqlRoleRepository
     groups: SqlGroupRepository
+    tokens: SqlTokenRepository
 
     def __init__(
         self,
@@ -82,6 +84,7 @@ class SqlUnitOfWork:
         self.temporary_credentials = SqlTemporaryCredentialRepository(connection)
         self.roles = SqlRoleRepository(connection)
         self.groups = SqlGroupRepository(connection)
+        self.tokens = SqlTokenRepository(connection)
         return self
 
     @property

@@ -9,8 +9,9 @@ So when only the code members of EnableMFADevice, ResyncMFADevice, GetSessionTok
 the operation's own handler runs with the raw codes, authorized like any call: the MFA or STS service finds the
 device the request names (in the caller's account, for the user it names or the caller), and the one CodeVerifier
 rejects the codes as MALFORMED, counting the failure (progressive delay, lockout, audit event). The answer stays the
-ValidationError AWS sends. A malformed code never matches (``otp.matching_steps`` never accepts one), so the handler
-cannot succeed.
+ValidationError AWS sends. The handler gets each malformed code as an empty string: a hardware token may take eight
+digits (tokens/), and an eight-digit code, malformed here as at AWS, must not match it on this path. An empty code
+never matches any device, so the handler cannot succeed.
 """
 
 from __future__ import annotations
@@ -66,8 +67,10 @@ def count_malformed_codes(
     """
     if handler is None or not only_codes_malformed(model, context, params):
         return
+    members = CODE_MEMBERS[(context.service, context.action)]
+    emptied = {member: "" for member in members if not is_well_formed_code(params[member])}
     try:
         authorize(context, params)
-        handler(context, params)
+        handler(context, {**params, **emptied})
     except ApiError:
         return
