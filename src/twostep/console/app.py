@@ -12,6 +12,7 @@ from twostep.bootstrap import Services
 from twostep.console import (
     credentials_pages,
     enrolment_pages,
+    hardware_pages,
     language_pages,
     session_pages,
     signin_pages,
@@ -29,6 +30,7 @@ def console_routes(services: Services) -> list[BaseRoute]:
         *session_pages.routes(console),
         *credentials_pages.routes(console),
         *enrolment_pages.routes(console),
+        *hardware_pages.routes(console),
         *users_pages.routes(console),
         *language_pages.routes(console),
         Mount("/static", app=static, name="static"),
