@@ -27,6 +27,7 @@ DOMAIN = (
     "twostep.notify",
     "twostep.otp",
     "twostep.crypto",
+    "twostep.passkeys",
     # the modules the domain packages share
     "twostep.clock",
     "twostep.throttling",
@@ -106,3 +107,10 @@ def test_only_the_store_imports_the_storage_libraries() -> None:
     assert not found, "rule 5 (docs/architecture.md): outside store/, a storage library is imported:\n" + "\n".join(
         found
     )
+
+
+def test_only_the_ceremony_module_imports_the_webauthn_library() -> None:
+    """py_webauthn is used in one place (passkeys/ceremony.py), so that the library stays swappable and no other
+    module parses WebAuthn data."""
+    found = violations(("webauthn",), None, exempt=("twostep.passkeys.ceremony",))
+    assert not found, "only twostep.passkeys.ceremony may import webauthn:\n" + "\n".join(found)
