@@ -75,7 +75,7 @@ def test_at_a_bare_ip_address_the_passkey_type_is_disabled_with_the_reason(serve
 def test_register_then_sign_in_with_the_passkey(server: RunningServer, browser: ConsoleClient) -> None:
     key = authenticator_for(server)
     done = register(browser, key, "yubikey")
-    assert done.status_code == 303 and done.headers["location"] == "/security-credentials?notice=assigned"
+    assert done.status_code == 303 and done.headers["location"] == "/security-credentials?notice=passkey-assigned"
     table = browser.follow(done).text
     [(serial, is_passkey)] = devices(server)
     assert is_passkey and re.fullmatch(rf"arn:aws:iam::{server.account_id}:u2f/root/yubikey-[A-Z0-9]{{26}}", serial)

@@ -49,7 +49,7 @@ def test_a_registered_passkey_is_an_assigned_u2f_device(services: Services, root
     selection = options["authenticatorSelection"]
     assert isinstance(selection, dict)
     assert selection["userVerification"] == "preferred"
-    assert selection["residentKey"] == "preferred" and selection["requireResidentKey"] is False
+    assert selection["residentKey"] == "discouraged" and selection["requireResidentKey"] is False
     assert options["excludeCredentials"] == []
 
     response = ceremony.read_registration(key.create(options))

@@ -13,7 +13,12 @@ from twostep.signin.models import CurrentSession
 
 
 def assigned_response(
-    console: Console, request: Request, current: CurrentSession, wizard_key: str, device_id: str
+    console: Console,
+    request: Request,
+    current: CurrentSession,
+    wizard_key: str,
+    device_id: str,
+    notice: str = "assigned",
 ) -> Response:
     """The device is assigned and the change ended the user's sessions (S18): this one continues under a new id,
     without the wizard's state, with the new device as a fresh proof of possession."""
@@ -21,6 +26,6 @@ def assigned_response(
     grant = console.services.signin.renew_after_mfa_change(
         replace(current.session, data=kept), proved_device_id=device_id
     )
-    response = redirect("/security-credentials?notice=assigned")
+    response = redirect(f"/security-credentials?notice={notice}")
     security.set_session_cookie(response, request, grant.token)
     return response

@@ -121,7 +121,7 @@ def submit_registration(console: Console, request: Request, form: Form) -> Respo
         )
     except MfaError as refused:
         return registration_page(console, request, current, name, console.error(request, refused))
-    return assigned_response(console, request, current, PASSKEY_KEY, device.id)
+    return assigned_response(console, request, current, PASSKEY_KEY, device.id, "passkey-assigned")
 
 
 def registration_options(console: Console, request: Request, form: Form) -> Response:

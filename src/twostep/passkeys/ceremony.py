@@ -1,8 +1,11 @@
 """The WebAuthn ceremonies on a maintained library (py_webauthn, imported here only): the options a browser is
 given, and the checks of what it sends back. No CBOR, COSE or attestation parsing of our own.
 
-Registration: attestation ``none``, user verification ``preferred``, resident keys allowed but not required,
-``excludeCredentials`` listing the user's registered credentials (one authenticator is not registered twice).
+Registration: attestation ``none``, user verification ``preferred``, resident keys allowed but not required
+(``discouraged``: sign-in always names the credential it wants, so a security key need not spend one of its few
+resident slots, nor be given a PIN, for twostep; a platform authenticator that always makes a discoverable
+passkey still may), ``excludeCredentials`` listing the user's registered credentials (one authenticator is not
+registered twice).
 Every check of a response is the library's: type, challenge, origin, RP ID hash, user presence, signature,
 attestation statement, backup flags. What fails any of them raises CeremonyFailed; what is not a WebAuthn
 response at all raises MalformedPayload before anything is evaluated.
@@ -128,7 +131,7 @@ def creation_options(
         timeout=PROMPT_TIMEOUT_MS,
         attestation=AttestationConveyancePreference.NONE,
         authenticator_selection=AuthenticatorSelectionCriteria(
-            resident_key=ResidentKeyRequirement.PREFERRED,
+            resident_key=ResidentKeyRequirement.DISCOURAGED,
             user_verification=UserVerificationRequirement.PREFERRED,
         ),
         exclude_credentials=_descriptors(exclude),
