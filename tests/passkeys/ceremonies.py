@@ -12,7 +12,7 @@ from twostep.identity.models import User
 from twostep.mfa.models import MfaDevice
 from twostep.passkeys import ceremony
 from twostep.passkeys.assertions import PresentedPasskey
-from twostep.passkeys.models import RelyingParty
+from twostep.passkeys.models import PasskeyCredential, RelyingParty
 from twostep.signin.models import Grant
 
 ORIGIN = "https://mfa.example.com"
@@ -56,3 +56,8 @@ def signed_in_with(services: Services, user: User, device: MfaDevice, key: SoftA
     half = half_signed_in(services)
     options = assertion_options(services, half, user, device)
     return services.signin.mfa_step(half.token, device.id, "", passkey=presented(key.get(options)))
+
+
+def stored_credential(services: Services, device: MfaDevice) -> PasskeyCredential | None:
+    with services.uow(readonly=True) as uow:
+        return uow.passkeys.for_device(device.id)

@@ -79,14 +79,15 @@ def test_listed_answered_for_and_deactivated(server: RunningServer, iam: Any) ->
     rows = {row["user"]: row for row in csv.DictReader(io.StringIO(report))}
     assert rows["alice"]["mfa_active"] == "TRUE"
 
+    with server.services() as services:
+        device = services.mfa.device(server.account_id, serial)
     iam.deactivate_mfa_device(UserName="alice", SerialNumber=serial)
     assert iam.list_mfa_devices(UserName="alice")["MFADevices"] == []
     assert refusal(iam.get_mfa_device, SerialNumber=serial, UserName="alice")[0] == "NoSuchEntity"
     assert serial not in [d["SerialNumber"] for d in iam.list_virtual_mfa_devices()["VirtualMFADevices"]]
     with server.services() as services, services.uow(readonly=True) as uow:  # gone, not left unassigned
         assert uow.devices.by_serial(server.account_id, serial) is None
-        root = uow.users.root_of(server.account_id)
-    assert services.passkeys.credentials_of(root) == {}
+        assert uow.passkeys.for_device(device.id) is None
     iam.generate_credential_report()
     report = iam.get_credential_report()["Content"].decode()
     assert {row["user"]: row for row in csv.DictReader(io.StringIO(report))}["alice"]["mfa_active"] == "FALSE"

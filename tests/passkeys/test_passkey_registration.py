@@ -14,12 +14,14 @@ from tests.passkeys.ceremonies import (
     register,
     registration_options,
     signed_in_with,
+    stored_credential,
 )
 from tests.signin.security_bar import EMAIL, PASSWORD, event_names
 from twostep.bootstrap import Services
 from twostep.clock import FrozenClock
 from twostep.identity.models import User
 from twostep.mfa.errors import DeviceLimitExceeded
+from twostep.mfa.models import MfaDevice
 from twostep.passkeys import ceremony
 from twostep.passkeys.errors import (
     CredentialAlreadyRegistered,
@@ -27,7 +29,7 @@ from twostep.passkeys.errors import (
     PasskeyNameInvalid,
     RegistrationRefused,
 )
-from twostep.passkeys.models import RelyingParty
+from twostep.passkeys.models import PasskeyCredential, RelyingParty
 from twostep.signin.models import Grant
 
 
@@ -38,6 +40,12 @@ def session(services: Services, root: User) -> Grant:
 
 def device_count(services: Services, user: User) -> int:
     return len(services.mfa.devices_of(user))
+
+
+def stored(services: Services, device: MfaDevice) -> PasskeyCredential:
+    credential = stored_credential(services, device)
+    assert credential is not None
+    return credential
 
 
 def test_a_registered_passkey_is_an_assigned_u2f_device(services: Services, root: User, session: Grant) -> None:
@@ -57,7 +65,7 @@ def test_a_registered_passkey_is_an_assigned_u2f_device(services: Services, root
     assert re.fullmatch(rf"arn:aws:iam::{root.account_id}:u2f/root/yubikey-[A-Z0-9]{{26}}", device.serial)
     assert device.is_passkey and device.user_id == root.id and device.enabled_at is not None
     assert [d.serial for d in services.mfa.devices_of(root)] == [device.serial]
-    credential = services.passkeys.credentials_of(root)[device.id]
+    credential = stored(services, device)
     assert credential.credential_id == key.credential_id
     assert (credential.sign_count, credential.transports, credential.rp_id) == (0, ("usb",), "example.com")
     assert credential.aaguid == "01234567-89ab-cdef-0123-456789abcdef"

@@ -17,6 +17,7 @@ from tests.passkeys.ceremonies import (
     presented,
     register,
     signed_in_with,
+    stored_credential,
 )
 from tests.signin.security_bar import PASSWORD, enrol, events
 from twostep.bootstrap import Services
@@ -26,7 +27,7 @@ from twostep.mfa.errors import NoSuchDevice
 from twostep.mfa.models import MfaDevice
 from twostep.passkeys import ceremony
 from twostep.passkeys.assertions import PresentedPasskey
-from twostep.passkeys.models import RelyingParty
+from twostep.passkeys.models import PasskeyCredential, RelyingParty
 from twostep.signin.errors import MfaFailed, SessionInvalid
 from twostep.signin.models import Grant
 
@@ -66,6 +67,12 @@ def answer_for(
     return key.get(assertion_options(services, half, root, device), **lie)  # type: ignore[arg-type]
 
 
+def stored(services: Services, device: MfaDevice) -> PasskeyCredential:
+    credential = stored_credential(services, device)
+    assert credential is not None
+    return credential
+
+
 def test_a_passkey_signs_in(
     services: Services, clock: FrozenClock, root: User, device: MfaDevice, key: SoftAuthenticator
 ) -> None:
@@ -78,7 +85,7 @@ def test_a_passkey_signs_in(
     grant = attempt(services, root, device, key)  # (the answer above spent nothing: it was never sent)
     current = services.signin.current(grant.token)
     assert current.session.mfa_used and current.session.mfa_device_id == device.id
-    credential = services.passkeys.credentials_of(root)[device.id]
+    credential = stored(services, device)
     assert credential.sign_count == key.sign_count and credential.last_used_at == clock.now()
     login = [e for e in events(services, root.account_id) if e.event_name == "ConsoleLogin"][-1]
     assert login.mfa_used is True and login.error_code is None
@@ -89,7 +96,7 @@ def test_an_authenticator_without_a_counter_signs_in_again_and_again(services: S
     device = register(services, half_signed_in(services), root, key)
     for _ in range(3):
         signed_in_with(services, root, device, key)
-    assert services.passkeys.credentials_of(root)[device.id].sign_count == 0
+    assert stored(services, device).sign_count == 0
 
 
 def test_a_replayed_assertion_is_refused_and_counted(
@@ -170,7 +177,7 @@ def test_a_sign_count_that_does_not_grow_is_refused_and_recorded(
     assert [(e.details["storedSignCount"], e.details["presentedSignCount"]) for e in recorded] == [(5, 5), (5, 3)]
     assert recorded[0].details["serialNumber"] == device.serial
     assert rejections(services, root.account_id) == ["cloned", "cloned"]
-    assert services.passkeys.credentials_of(root)[device.id].sign_count == 5
+    assert stored(services, device).sign_count == 5
     clock.advance(60)
     key.sign_count = 5
     signed_in_with(services, root, device, key)  # the genuine key, counting on from 5, still signs in

@@ -58,7 +58,7 @@ def passkey_support(console: Console, request: Request) -> PasskeySupport:
         return _unavailable(console, request, NOT_SECURE)
     if not covers(rp_id, host):
         return _unavailable(console, request, NOT_THE_PUBLIC_URL, f"{scheme}://{rp_id}")
-    return PasskeySupport(RelyingParty(rp_id, origins))
+    return PasskeySupport(RelyingParty(rp_id, origins, settings.issuer))
 
 
 def _unavailable(console: Console, request: Request, message: str, url: str = "") -> PasskeySupport:

@@ -22,7 +22,7 @@ from twostep.mfa.models import MAX_DEVICES_PER_USER, MfaDevice, passkey_serial, 
 from twostep.mfa.service import MfaService
 from twostep.passkeys import ceremony, challenges
 from twostep.passkeys.errors import CredentialAlreadyRegistered, PasskeyNameInvalid, RegistrationRefused
-from twostep.passkeys.models import Ceremony, PasskeyCredential, RelyingParty
+from twostep.passkeys.models import Ceremony, RelyingParty
 from twostep.passkeys.ports import PasskeyUnitOfWork
 from twostep.unit_of_work import UnitOfWorkFactory
 
@@ -53,11 +53,6 @@ class PasskeyService:
         with self._uow(readonly=True) as uow:
             if uow.devices.count_for_user(user.id) >= MAX_DEVICES_PER_USER:
                 raise DeviceLimitExceeded()
-
-    def credentials_of(self, user: User) -> dict[str, PasskeyCredential]:
-        """The user's passkey credentials by device id."""
-        with self._uow(readonly=True) as uow:
-            return {credential.device_id: credential for credential in uow.passkeys.for_user(user.id)}
 
     # -- registration ---------------------------------------------------------------------------------------
 
