@@ -16,7 +16,14 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, CDPSession, Page, expect
 
-from tests.console.test_console_browser import ENGLISH, KOREAN, browser, shoot, watch_csp  # noqa: F401
+from tests.console.test_console_browser import (  # noqa: F401 - browser is a fixture
+    ENGLISH,
+    KOREAN,
+    browser,
+    shoot,
+    sign_in_root,
+    watch_csp,
+)
 from tests.helpers import code_at
 from tests.passkeys.console_passkeys import at_localhost
 from tests.server_harness import RunningServer, running_server
@@ -67,14 +74,6 @@ def new_page(browser: Browser, locale: str) -> tuple[BrowserContext, Page, list[
     context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     return context, page, watch_csp(page)
-
-
-def sign_in_root(page: Page, server: RunningServer, labels: dict[str, str] = ENGLISH) -> None:
-    page.goto(server.url + "/signin")
-    page.get_by_label(labels["email"]).fill(server.root_email)
-    page.get_by_role("button", name=labels["next"]).click()
-    page.get_by_label(labels["password"]).fill(server.root_password)
-    page.get_by_role("button", name=labels["sign in"]).click()
 
 
 def sign_out(page: Page, name: str, label: str = "Sign out") -> None:
