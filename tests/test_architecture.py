@@ -27,6 +27,7 @@ DOMAIN = (
     "twostep.notify",
     "twostep.otp",
     "twostep.crypto",
+    "twostep.passkeys",
     # the modules the domain packages share
     "twostep.clock",
     "twostep.throttling",
@@ -149,3 +150,10 @@ def test_the_domain_packages_import_each_other_without_cycles() -> None:
     for package in sorted(graph):
         cycle = visit(package)
         assert cycle is None, "domain packages import each other in a cycle: " + " -> ".join(cycle or [])
+
+
+def test_only_the_ceremony_module_imports_the_webauthn_library() -> None:
+    """py_webauthn is used in one place (passkeys/ceremony.py), so that the library stays swappable and no other
+    module parses WebAuthn data."""
+    found = violations(("webauthn",), None, exempt=("twostep.passkeys.ceremony",))
+    assert not found, "only twostep.passkeys.ceremony may import webauthn:\n" + "\n".join(found)

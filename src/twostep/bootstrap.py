@@ -14,6 +14,8 @@ from twostep.mfa.service import MfaService
 from twostep.mfa.verifier import CodeVerifier
 from twostep.notify.dispatcher import NotificationDispatcher
 from twostep.notify.smtp import SmtpMailer
+from twostep.passkeys.assertions import AssertionChecker
+from twostep.passkeys.service import PasskeyService
 from twostep.policy.stored.service import PolicyService
 from twostep.roles.service import RoleService
 from twostep.settings import Settings
@@ -35,6 +37,7 @@ class Services:
     verifier: CodeVerifier
     identity: IdentityService
     mfa: MfaService
+    passkeys: PasskeyService
     signin: SignInService
     policies: PolicyService
     sts: StsService
@@ -57,6 +60,7 @@ def build(settings: Settings, *, clock: Clock | None = None, keyring: KeyRing | 
     hasher = PasswordHasher()
     verifier = CodeVerifier(keyring, clock, settings.mfa_throttle)
     policies = PolicyService(uow, clock)
+    mfa = MfaService(uow, clock, keyring, verifier)
     return Services(
         settings=settings,
         clock=clock,
@@ -66,8 +70,9 @@ def build(settings: Settings, *, clock: Clock | None = None, keyring: KeyRing | 
         hasher=hasher,
         verifier=verifier,
         identity=IdentityService(uow, clock, keyring, hasher),
-        mfa=MfaService(uow, clock, keyring, verifier),
-        signin=SignInService(uow, clock, hasher, verifier),
+        mfa=mfa,
+        passkeys=PasskeyService(uow, clock, keyring, mfa),
+        signin=SignInService(uow, clock, hasher, verifier, assertions=AssertionChecker(verifier, clock)),
         policies=policies,
         sts=StsService(uow, clock, keyring, verifier),
         roles=RoleService(uow, clock, policies),

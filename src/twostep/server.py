@@ -44,6 +44,9 @@ def serve(settings: Settings, *, host: str, port: int, workers: int = 1) -> None
     if settings.database_url_override:
         os.environ["TWOSTEP_DATABASE_URL"] = settings.database_url_override
     os.environ["TWOSTEP_TRUSTED_PROXIES"] = " ".join(settings.trusted_proxies)
+    os.environ["TWOSTEP_PUBLIC_URL"] = " ".join(settings.public_urls)
+    if settings.rp_id:
+        os.environ["TWOSTEP_RP_ID"] = settings.rp_id
     # uvicorn's own proxy-header handling is off: it would believe X-Forwarded-For from 127.0.0.1 by default.
     # twostep reads forwarded headers itself, from the proxies the operator named (forwarded.py).
     if workers > 1:

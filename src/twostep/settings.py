@@ -30,6 +30,10 @@ class Settings:
     # Proxies whose X-Forwarded-For / Forwarded / X-Forwarded-Proto headers are believed (forwarded.py): none
     # unless the operator names them (`serve --trusted-proxy CIDR`, TWOSTEP_TRUSTED_PROXIES).
     trusted_proxies: tuple[str, ...] = ()
+    # Passkeys (docs/passkeys.md): the WebAuthn RP ID (`--rp-id`, TWOSTEP_RP_ID) and the console's public URLs
+    # (`--public-url`, TWOSTEP_PUBLIC_URL), whose origins alone may use passkeys. Unset: the host the browser used.
+    rp_id: str | None = None
+    public_urls: tuple[str, ...] = ()
 
     @property
     def database_url(self) -> str:
@@ -62,4 +66,6 @@ class Settings:
             smtp=SmtpSettings.from_environment(env),
             signin_answer_floor=float(env.get("TWOSTEP_SIGNIN_ANSWER_FLOOR", "0.25")),
             trusted_proxies=tuple(env.get("TWOSTEP_TRUSTED_PROXIES", "").replace(",", " ").split()),
+            rp_id=env.get("TWOSTEP_RP_ID") or None,
+            public_urls=tuple(env.get("TWOSTEP_PUBLIC_URL", "").replace(",", " ").split()),
         )

@@ -36,7 +36,7 @@ from twostep.identity.models import User
 from twostep.signin.models import Session, Stage
 from twostep.signin.sessions import hash_token
 
-BASE = "http://127.0.0.1:8000"
+BASE = "http://localhost:8000"  # a host name: passkeys are offered (no IP address is an RP ID)
 EMAIL = "owner@example.com"
 PASSWORD = "correct horse battery"
 FUZZ = settings(
@@ -237,26 +237,32 @@ FIELDS = [
     "next",
     "csrf_token",
     "form_token",
+    "credential",
+    "assertion",
 ]
 
 
 def console_routes(world: World) -> dict[str, list[str]]:
     """Every console path (POST routes and a few GET ones), with the form fields each reads."""
     device = f"/security-credentials/mfa/{world.device_id}"
-    password = ["password", "code", "device"]
+    password = ["password", "code", "device", "assertion"]
     return {
         "/signin": ["email"],
         "/signin/root": ["email", "password"],
         "/signin/iam": ["account_id", "user_name", "password"],
-        "/signin/mfa": ["code", "device"],
+        "/signin/mfa": ["code", "device", "assertion"],
+        "/signin/mfa/passkey/options": ["device"],
         "/signin/mfa/resync": ["code1", "code2", "device"],
         "/reauthenticate": password,
         "/reauthenticate?next=//evil.example": password,
+        "/reauthenticate/passkey/options": ["device"],
         "/signout": [],
         "/signout-everywhere": [],
         "/security-credentials/mfa/assign": ["name", "device_type"],
         "/security-credentials/mfa/assign/setup": ["code1", "code2"],
         "/security-credentials/mfa/assign/cancel": [],
+        "/security-credentials/mfa/assign/passkey": ["credential"],
+        "/security-credentials/mfa/assign/passkey/options": [],
         device + "/resync": ["code1", "code2"],
         device + "/remove": ["code"],
         "/security-credentials/mfa/MFADNOSUCHDEVICE/remove": ["code"],
@@ -277,6 +283,8 @@ def console_requests(draw: st.DrawFn, world: World) -> dict[str, Any]:
         PASSWORD,
         world.device_id,
         "authenticator-app",
+        "passkey",
+        '{"id": "AA", "rawId": "AA", "type": "public-key", "response": {}}',
         "ko",
         "en",
         "/security-credentials",
@@ -342,7 +350,9 @@ def test_the_console_never_fails_on_any_form(world: World) -> None:
             if request["session"] == "root enrolling":  # half-way through the Assign MFA device wizard
                 new = services.mfa.create_virtual_device(world.root.account_id, f"fuzz-{next(NAMES)}", actor=world.root)
                 current = services.signin.current(cookies["twostep-session"])
-                services.signin.update_data(current.session, {"enrolment": new.device.id})
+                services.signin.update_data(
+                    current.session, {"enrolment": new.device.id, "passkey_enrolment": "fuzz-key"}
+                )
         elif request["session"] == "alice":  # signed in with her device a moment ago
             cookies["twostep-session"], csrf = session_of(world, world.alice, Stage.SIGNED_IN)
         elif request["session"] == "half":  # past the password, waiting for the code

@@ -16,7 +16,7 @@ from twostep.cli.common import (
     settings_from,
     warn_if_widened,
 )
-from twostep.cli.serving import add_serving_options, serve_app, with_trusted_proxies
+from twostep.cli.serving import add_serving_options, console_url, serve_app, with_relying_party, with_trusted_proxies
 from twostep.crypto.keyring import KeyRing
 from twostep.data_dir import make_private
 from twostep.identity.errors import IdentityError
@@ -94,7 +94,8 @@ def cmd_account_create(args: argparse.Namespace) -> int:
 def cmd_quickstart(args: argparse.Namespace) -> int:
     """Initialise a demo data directory on first run (a random root password, kept in first-run.json, readable
     by its owner only), say how to sign in, and serve."""
-    settings = with_trusted_proxies(settings_from(args), args)  # a bad range is refused before anything is made
+    # A bad proxy range or passkey setting is refused before anything is made.
+    settings = with_relying_party(with_trusted_proxies(settings_from(args), args), args)
     first_run = settings.data_dir / "first-run.json"
     if not settings.key_file.exists():
         password = "-".join(secrets.token_hex(3) for _ in range(4))
@@ -109,7 +110,7 @@ def cmd_quickstart(args: argparse.Namespace) -> int:
             json.dump(created, handle, indent=2)
     else:
         _migrate(settings)
-    url = f"http://{args.host}:{args.port}"
+    url = console_url(settings, args.host, args.port)
     print(f"twostep is starting at {url}")
     if first_run.exists():
         details = json.loads(first_run.read_text(encoding="utf-8"))

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import ipaddress
 import json
 
 from twostep.cli.common import CommandError, add_data_options, initialised_settings, settings_from, warn_if_widened
 from twostep.crypto.keyring import KeyRing
 from twostep.data_dir import make_private
 from twostep.forwarded import TrustedProxies
+from twostep.passkeys.relying_party import check_settings
 from twostep.settings import Settings
 from twostep.store.database import Database
 
@@ -31,6 +33,34 @@ def with_trusted_proxies(settings: Settings, args: argparse.Namespace) -> Settin
     return dataclasses.replace(settings, trusted_proxies=proxies)
 
 
+def with_relying_party(settings: Settings, args: argparse.Namespace) -> Settings:
+    """`--rp-id` and `--public-url` (repeatable) win over TWOSTEP_RP_ID and TWOSTEP_PUBLIC_URL; checked before
+    serving (docs/passkeys.md)."""
+    rp_id = getattr(args, "rp_id", None) or settings.rp_id
+    public_urls = tuple(getattr(args, "public_url", None) or ()) or settings.public_urls
+    try:
+        check_settings(rp_id, public_urls)
+    except ValueError as exc:
+        raise CommandError(f"passkeys: {exc}") from exc
+    return dataclasses.replace(settings, rp_id=rp_id, public_urls=public_urls)
+
+
+def console_url(settings: Settings, host: str, port: int) -> str:
+    """The URL to open the console at: the first public URL, else the listening address, named `localhost` when it
+    is a loopback or wildcard address (WebAuthn takes no IP address as RP ID, so passkeys need a host name)."""
+    if settings.public_urls:
+        return settings.public_urls[0]
+    shown = host
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        pass
+    else:
+        local = address.is_loopback or address.is_unspecified
+        shown = "localhost" if local else f"[{address}]" if address.version == 6 else str(address)
+    return f"http://{shown}:{port}"
+
+
 def add_serving_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
@@ -41,10 +71,23 @@ def add_serving_options(parser: argparse.ArgumentParser) -> None:
         help="a reverse proxy (address or CIDR range) whose X-Forwarded-For/Forwarded headers are believed; "
         "repeatable; also TWOSTEP_TRUSTED_PROXIES (default: none, the TCP peer is the client)",
     )
+    parser.add_argument(
+        "--rp-id",
+        metavar="HOST",
+        help="the WebAuthn relying party ID passkeys are scoped to, e.g. example.com; also TWOSTEP_RP_ID "
+        "(default: the host of --public-url, else the host the browser used)",
+    )
+    parser.add_argument(
+        "--public-url",
+        action="append",
+        metavar="URL",
+        help="the console's public URL behind a reverse proxy, e.g. https://mfa.example.com; its origin is the one "
+        "allowed to use passkeys; repeatable; also TWOSTEP_PUBLIC_URL (default: the origin the browser used)",
+    )
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    settings = with_trusted_proxies(initialised_settings(args), args)
+    settings = with_relying_party(with_trusted_proxies(initialised_settings(args), args), args)
     serve_app(settings, host=args.host, port=args.port, workers=args.workers)
     return 0
 

@@ -57,6 +57,8 @@ def own_device(console: Console, request: Request) -> tuple[CurrentSession, MfaD
 
 def show_resync(console: Console, request: Request) -> Response:
     current, device = own_device(console, request)
+    if device.is_passkey:  # a passkey has no codes to resync
+        raise console.refuse(request, console.gettext(request, NO_SUCH_DEVICE), status=404)
     return console.render(request, "resync.html", {"device": device}, current=current)
 
 
@@ -87,10 +89,10 @@ def submit_remove(console: Console, request: Request, form: Form) -> Response:
     user = current.user
     try:
         # A current code of this very device, checked and spent by the one verifier, then deactivation and
-        # deletion: one transaction (S17, S29).
-        console.services.mfa.remove(
-            user, device.serial, actor=user, code=form.text("code"), source_ip=client_address(request)
-        )
+        # deletion: one transaction (S17, S29). A passkey has no code: the fresh proof (own_device) is the one of
+        # the last sign-in or confirmation, with any of the user's devices.
+        code = None if device.is_passkey else form.text("code")
+        console.services.mfa.remove(user, device.serial, actor=user, code=code, source_ip=client_address(request))
     except CodeRejected as rejected:
         error = console.error(request, rejected, error_messages.CODE_OF_THIS_DEVICE)
         return console.render(request, "remove.html", {"device": device}, current=current, status=400, error=error)

@@ -6,19 +6,21 @@ and signing out discard it. Once Add MFA succeeds the seed is never shown again 
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from twostep.client_address import client_address
-from twostep.console import error_messages, security
+from twostep.console import error_messages
+from twostep.console.assignment import assigned_response
 from twostep.console.endpoints import route
 from twostep.console.forms import Form, two_codes
+from twostep.console.hardware_pages import HARDWARE
 from twostep.console.i18n import N_
 from twostep.console.pages import Console, Halt, redirect
+from twostep.console.passkey_pages import ASSIGN_PASSKEY, PASSKEY, start_registration
+from twostep.console.relying_party import passkey_support
 from twostep.mfa.errors import (
     CodeRejected,
     DeviceAlreadyExists,
@@ -28,11 +30,13 @@ from twostep.mfa.errors import (
     NoSuchDevice,
 )
 from twostep.mfa.models import MAX_DEVICES_PER_USER
+from twostep.mfa.service import DEVICE_NAME
 from twostep.otp import base32_secret, key_uri, qr_svg
 from twostep.signin.models import CurrentSession
 
 ENROLMENT_KEY = "enrolment"  # session data: the id of the device this wizard created
 AUTHENTICATOR_APP = "authenticator-app"
+HARDWARE_TOTP = "hardware-totp"
 ASSIGN = "/security-credentials/mfa/assign"
 SETUP = ASSIGN + "/setup"
 CANCEL = ASSIGN + "/cancel"
@@ -83,9 +87,18 @@ def assign_session(console: Console, request: Request) -> tuple[CurrentSession, 
     return current, len(console.services.mfa.devices_of(current.user)) >= MAX_DEVICES_PER_USER
 
 
+def type_choices(console: Console, request: Request, chosen: str = "") -> dict[str, object]:
+    """Step 1's device types, in AWS's order: Passkey or security key (disabled, with its reason, where passkeys
+    cannot work), Authenticator app,
+    Hardware TOTP token (a token of the account's pool: hardware_pages.py). The first usable one is preselected."""
+    support = passkey_support(console, request)
+    default = PASSKEY if support.available else AUTHENTICATOR_APP
+    return {"selected_type": chosen or default, "passkey_unavailable": support.reason}
+
+
 def show_assign(console: Console, request: Request) -> Response:
     current, full = assign_session(console, request)
-    context = {"name": "", "full": full, "device_type": AUTHENTICATOR_APP}
+    context = {"name": "", "full": full, **type_choices(console, request)}
     warning = console.gettext(request, TOO_MANY) if full else None
     return console.render(request, "assign_device.html", context, current=current, error=warning)
 
@@ -93,11 +106,22 @@ def show_assign(console: Console, request: Request) -> Response:
 def submit_assign(console: Console, request: Request, form: Form) -> Response:
     current, full = assign_session(console, request)
     console.check_session_form(request, form, current)
-    name = form.text("name", strip=True)
-    context = {"name": name, "full": full, "device_type": AUTHENTICATOR_APP}
+    name, device_type = form.text("name", strip=True), form.text("device_type")
+    context = {"name": name, "full": full, **type_choices(console, request, device_type)}
     if full:
         error = console.gettext(request, TOO_MANY)
-    elif form.text("device_type") != AUTHENTICATOR_APP:
+    elif device_type == PASSKEY:
+        discard_enrolment(console, current)  # an unfinished authenticator-app device goes
+        refused = start_registration(console, request, console.signed_in(request), name)
+        if refused is None:
+            return redirect(ASSIGN_PASSKEY)
+        error = refused
+    elif device_type == HARDWARE_TOTP:
+        if DEVICE_NAME.fullmatch(name):  # a token is known by its serial; the name is checked as AWS checks it
+            discard_enrolment(console, current)
+            return redirect(HARDWARE)
+        error = console.error(request, InvalidDeviceName(name))
+    elif device_type != AUTHENTICATOR_APP:
         error = console.gettext(request, CHOOSE_TYPE)
     else:
         discard_enrolment(console, current)  # starting again drops the previous unfinished device
@@ -175,15 +199,7 @@ def submit_setup(console: Console, request: Request, form: Form) -> Response:
             return setup_page(console, request, current, device_id, console.error(request, refused))
     except NoSuchDevice:
         return device_gone(console, current)
-    # The device is assigned now and the change ended the user's sessions (S18): this one continues under a new
-    # id, without the wizard's device.
-    kept = {key: value for key, value in current.session.data.items() if key != ENROLMENT_KEY}
-    grant = console.services.signin.renew_after_mfa_change(
-        replace(current.session, data=kept), proved_device_id=device.id
-    )
-    response = redirect("/security-credentials?notice=assigned")
-    security.set_session_cookie(response, request, grant.token)
-    return response
+    return assigned_response(console, request, current, ENROLMENT_KEY, device.id)
 
 
 # -- cancel ---------------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from twostep.console.i18n import N_
 from twostep.identity import errors as identity
 from twostep.mfa import errors as mfa
+from twostep.passkeys import errors as passkeys
 from twostep.signin.errors import MfaFailed, SignInFailed
 
 Wording = Mapping[type[Exception], str]
@@ -39,9 +40,19 @@ MESSAGES: Mapping[type[Exception], str] = {
     mfa.DeviceAlreadyExists: N_("An MFA device with this name already exists in this account. Choose another name."),
     mfa.DeviceInUse: N_("MFA Device is already in use."),
     mfa.DeviceLimitExceeded: N_("Cannot exceed quota for MfaDevicesPerUser: 8"),
+    # passkeys and security keys
+    passkeys.PasskeyNameInvalid: N_("Passkey names use 1 to 128 letters, digits and + = , . @ _ - characters."),
+    passkeys.MalformedPayload: N_("The response from your browser could not be read. Try again."),
+    passkeys.RegistrationRefused: N_(
+        "The passkey or security key could not be registered. Try again, and answer your browser's prompt."
+    ),
+    passkeys.CredentialAlreadyRegistered: N_("This passkey or security key is already registered."),
 }
 
 NO_WORDING: Wording = {}
+# A passkey's assertion at sign-in or re-authentication: not about codes.
+PASSKEY_FAILED = N_("Your passkey or security key was not accepted. Try again, or choose another MFA device.")
+PASSKEY_WORDING: Wording = {MfaFailed: PASSKEY_FAILED, mfa.CodeRejected: PASSKEY_FAILED}
 # Assign MFA device, second step: the first two codes of a new device.
 TWO_NEW_CODES: Wording = {
     mfa.CodeRejected: N_(

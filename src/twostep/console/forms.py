@@ -17,11 +17,13 @@ class Form:
     def __init__(self, data: FormData | None = None) -> None:
         self._data = data
 
-    def text(self, name: str, *, strip: bool = False) -> str:
+    def text(self, name: str, *, strip: bool = False, limit: int = MAX_FIELD_LENGTH) -> str:
+        """The field's value ("" if absent); FieldTooLong beyond `limit` characters (a passkey's response, a few
+        hundred bytes of JSON, has a larger limit of its own)."""
         value = self._data.get(name) if self._data is not None else None
         if not isinstance(value, str):
             return ""
-        if len(value) > MAX_FIELD_LENGTH:
+        if len(value) > limit:
             raise FieldTooLong(name)
         return value.strip() if strip else value
 

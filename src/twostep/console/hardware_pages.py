@@ -6,18 +6,17 @@ server. The codes go through the one verifier like any enrolment (two consecutiv
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from twostep.client_address import client_address
-from twostep.console import error_messages, security
+from twostep.console import error_messages
+from twostep.console.assignment import assigned_response
 from twostep.console.endpoints import route
 from twostep.console.forms import Form, two_codes
 from twostep.console.i18n import N_
-from twostep.console.pages import Console, redirect
+from twostep.console.pages import Console
 from twostep.mfa.errors import CodeRejected, DeviceInUse, DeviceLimitExceeded, NoSuchDevice
 from twostep.mfa.models import MAX_DEVICES_PER_USER
 from twostep.signin.models import CurrentSession
@@ -67,8 +66,4 @@ def submit_hardware(console: Console, request: Request, form: Form) -> Response:
     except (CodeRejected, NoSuchDevice, DeviceInUse, DeviceLimitExceeded) as refused:
         return hardware_page(console, request, current, serial, console.error(request, refused, HARDWARE_WORDING))
     device = console.services.mfa.device(current.user.account_id, serial)
-    # The change ended the user's sessions (S18): this one continues under a new id.
-    grant = console.services.signin.renew_after_mfa_change(replace(current.session), proved_device_id=device.id)
-    response = redirect("/security-credentials?notice=assigned")
-    security.set_session_cookie(response, request, grant.token)
-    return response
+    return assigned_response(console, request, current, "", device.id)

@@ -27,6 +27,7 @@ LANGUAGE_COOKIE = "twostep-lang"
 # One-line confirmations after a redirect, named in the query string (?notice=...): never free text.
 NOTICES = {
     "assigned": N_("The MFA device was assigned. From now on, signing in asks for a code from it."),
+    "passkey-assigned": N_("The passkey or security key was assigned. From now on, signing in asks for it."),
     "resynced": N_("The MFA device was resynchronised."),
     "removed": N_("The MFA device was removed."),
     "user-created": N_("The user was created."),

@@ -7,11 +7,13 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from twostep.client_address import client_address
-from twostep.console import security
+from twostep.console import error_messages, security
 from twostep.console.endpoints import route
 from twostep.console.enrolment_pages import discard_enrolment
+from twostep.console.error_messages import NO_WORDING
 from twostep.console.forms import Form
 from twostep.console.pages import Console, redirect
+from twostep.console.passkey_pages import PasskeyNotUsable, presented_passkey, prompt_context
 from twostep.console.signin_pages import chosen_device, signed_in_response, signed_out_response, signin_page
 from twostep.mfa.models import MfaDevice
 from twostep.signin.errors import MfaFailed, SessionInvalid, SignInFailed
@@ -44,7 +46,10 @@ def reauthenticate_page(
     selected: str,
     error: str | None = None,
 ) -> Response:
-    context = {"devices": devices, "selected": selected, "next": next_target(request)}
+    context: dict[str, object] = {"devices": devices, "selected": selected, "next": next_target(request)}
+    chosen = next((d for d in devices if d.id == selected), devices[0] if devices else None)
+    if chosen is not None:
+        context.update(prompt_context(console, request, devices, chosen, auto=False))
     status = 400 if error else 200
     return console.render(request, "reauthenticate.html", context, current=current, status=status, error=error)
 
@@ -62,17 +67,23 @@ def submit_reauthenticate(console: Console, request: Request, form: Form) -> Res
     device = chosen_device(devices, form)
     token = security.session_token(request)
     assert token is not None
+    selected = device.id if device else ""
     try:
+        passkey = presented_passkey(console, request, form) if device is not None and device.is_passkey else None
         grant = console.services.signin.reauthenticate(
             token,
             password=form.text("password"),
             device_id=device.id if device else None,
             code=form.text("code"),
             source_ip=client_address(request),
+            passkey=passkey,
         )
+    except PasskeyNotUsable as unusable:  # nothing was evaluated, the password included
+        return reauthenticate_page(console, request, current, devices, selected, unusable.message)
     except (SignInFailed, MfaFailed) as failed:
-        selected = device.id if device else ""
-        return reauthenticate_page(console, request, current, devices, selected, console.error(request, failed))
+        wording = error_messages.PASSKEY_WORDING if device is not None and device.is_passkey else NO_WORDING
+        message = console.error(request, failed, wording)
+        return reauthenticate_page(console, request, current, devices, selected, message)
     except SessionInvalid:
         return redirect("/signin")
     return signed_in_response(request, grant, next_target(request))

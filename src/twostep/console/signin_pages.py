@@ -15,6 +15,7 @@ from twostep.console.endpoints import route
 from twostep.console.forms import Form, two_codes
 from twostep.console.i18n import N_
 from twostep.console.pages import Console, Halt, redirect
+from twostep.console.passkey_pages import PasskeyNotUsable, presented_passkey, prompt_context
 from twostep.identity.models import User
 from twostep.mfa.errors import MfaError
 from twostep.mfa.models import MfaDevice
@@ -175,7 +176,12 @@ def mfa_step_page(
     selected: MfaDevice | None = None,
     error: str | None = None,
 ) -> Response:
-    context = {"devices": devices, "selected": (selected or devices[0]).id}
+    chosen = selected or devices[0]
+    context = {
+        "devices": devices,
+        "selected": chosen.id,
+        **prompt_context(console, request, devices, chosen, auto=error is None),
+    }
     status = 400 if error else 200
     return console.render(request, "mfa_prompt.html", context, current=current, status=status, error=error)
 
@@ -192,9 +198,12 @@ def submit_mfa_step(console: Console, request: Request, form: Form) -> Response:
     token = security.session_token(request)
     if device is not None and token is not None:
         try:
+            passkey = presented_passkey(console, request, form) if device.is_passkey else None
             grant = console.services.signin.mfa_step(
-                token, device.id, form.text("code"), source_ip=client_address(request)
+                token, device.id, form.text("code"), source_ip=client_address(request), passkey=passkey
             )
+        except PasskeyNotUsable as unusable:  # nothing was evaluated (S28: a clear 400)
+            return mfa_step_page(console, request, current, devices, device, unusable.message)
         except MfaFailed as failed:
             if failed.ended:  # S12: a lockout ends the half-finished sign-in; the password is needed again
                 return signed_out_response(request, signin_page(current.user, "mfa-ended"))
@@ -202,7 +211,8 @@ def submit_mfa_step(console: Console, request: Request, form: Form) -> Response:
             return redirect("/signin")
         else:
             return signed_in_response(request, grant, "/console")
-    error = console.gettext(request, error_messages.MFA_FAILED)
+    failed_message = error_messages.PASSKEY_FAILED if device is not None and device.is_passkey else None
+    error = console.gettext(request, failed_message or error_messages.MFA_FAILED)
     return mfa_step_page(console, request, current, devices, device, error)
 
 
@@ -220,16 +230,21 @@ def resync_session(console: Console, request: Request) -> CurrentSession:
     return current
 
 
+def resync_devices(console: Console, current: CurrentSession) -> list[MfaDevice]:
+    """The devices with codes to resync: not passkeys."""
+    return [d for d in console.services.mfa.devices_of(current.user) if not d.is_passkey]
+
+
 def show_resync(console: Console, request: Request) -> Response:
     current = resync_session(console, request)
-    devices = console.services.mfa.devices_of(current.user)
+    devices = resync_devices(console, current)
     context = {"devices": devices, "selected": devices[0].id if devices else ""}
     return console.render(request, "signin_resync.html", context, current=current)
 
 
 def submit_resync(console: Console, request: Request, form: Form) -> Response:
     current = resync_session(console, request)
-    devices = console.services.mfa.devices_of(current.user)
+    devices = resync_devices(console, current)
     context = {"devices": devices, "selected": devices[0].id if devices else ""}
     console.check_session_form(request, form, current)
     device = chosen_device(devices, form)

@@ -30,6 +30,11 @@ def new_device_id() -> str:
     return "MFAD" + _random(_UPPER_DIGITS, 17)
 
 
+def new_u2f_suffix() -> str:
+    """The random tail of a passkey's serial (AWS: 26 upper-case letters and digits after the device name)."""
+    return _random(_UPPER_DIGITS, 26)
+
+
 def new_access_key_id(temporary: bool = False) -> str:
     return ("ASIA" if temporary else "AKIA") + _random(_UPPER_DIGITS, 16)
 

@@ -15,6 +15,9 @@ class RejectionReason(enum.Enum):
     REPLAYED = "replayed"  # the matching step is already spent (S3)
     THROTTLED = "throttled"  # inside the progressive delay: not evaluated (S10)
     LOCKED = "locked"  # failure limit reached: not evaluated until resync or admin unlock (S8)
+    # passkey assertions (passkeys/assertions.py)
+    STALE = "stale"  # no live challenge of this session and ceremony: used already, expired or never issued
+    CLONED = "cloned"  # the authenticator's signature counter did not grow: possibly a cloned authenticator
 
 
 class CodeRejected(MfaError):

@@ -1,4 +1,9 @@
-"""MFA devices (virtual devices and hardware TOTP tokens): plain values, no persistence."""
+"""MFA devices (authenticator apps, hardware TOTP tokens, passkeys and security keys): plain values, no persistence.
+
+Every device type lives in one row shape (MfaDevice), so that the failure counter, delay and lock (S8-S12), the
+8-device limit and the listings hold for all of them. A passkey or security key is told apart by its serial, an ARN
+of the u2f form AWS gives FIDO devices; its WebAuthn credential lives beside it (passkeys/).
+"""
 
 from __future__ import annotations
 
@@ -26,6 +31,18 @@ class DeviceKind(enum.StrEnum):
     HARDWARE = "hardware"
 
 
+def passkey_serial(account_id: str, owner: str, name: str, suffix: str) -> str:
+    """The ARN AWS gives a passkey or security key: arn:aws:iam::ACCOUNT:u2f/{owner}/{name}-{suffix}, where the
+    owner is ``root`` or ``user/USERNAME`` and the suffix random upper-case letters and digits."""
+    return f"arn:aws:iam::{account_id}:u2f/{owner}/{name}-{suffix}"
+
+
+def is_passkey_serial(serial: str) -> bool:
+    """Whether a serial is a u2f ARN (a virtual device's resource starts with ``mfa``, a token's serial has none)."""
+    parts = serial.split(":", 5)
+    return len(parts) == 6 and parts[:3] == ["arn", "aws", "iam"] and parts[5].startswith("u2f/")
+
+
 @dataclass(frozen=True)
 class MfaDevice:
     id: str
@@ -49,6 +66,12 @@ class MfaDevice:
     @property
     def assigned(self) -> bool:
         return self.user_id is not None
+
+    @property
+    def is_passkey(self) -> bool:
+        """A passkey or security key: it answers WebAuthn assertions, never codes (its seed columns hold a random
+        value that is never shown, and the verifier refuses codes for it before evaluating them)."""
+        return is_passkey_serial(self.serial)
 
     @property
     def seed_associated_data(self) -> bytes:

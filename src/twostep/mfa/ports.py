@@ -33,8 +33,9 @@ class DeviceRepository(Protocol):
     def page_in_account(
         self, account_id: str, assigned: bool | None, after_serial: str | None, limit: int
     ) -> list[MfaDevice]:
-        """At most `limit` of the account's virtual devices in serial-number order (code point order, as Python sorts),
-        starting after `after_serial`: one indexed range query, however many devices the account has."""
+        """At most `limit` of the account's virtual devices (not its passkeys) in serial-number order (code point
+        order, as Python sorts), starting after `after_serial`: one indexed range query, however many devices the
+        account has."""
         ...
 
     def count_in_account(self, account_id: str, assigned: bool | None = None) -> int: ...

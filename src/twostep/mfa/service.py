@@ -131,9 +131,13 @@ class MfaService:
 
     def devices_with_owners(self, account_id: str, assigned: bool | None = None) -> list[tuple[MfaDevice, User | None]]:
         """ListVirtualMFADevices: the account's virtual devices, each with the user it is assigned to (None:
-        unassigned). Hardware tokens are not virtual devices (`twostep tokens list` lists them)."""
+        unassigned). Hardware tokens (`twostep tokens list`) and passkeys are not virtual devices."""
         with self._uow(readonly=True) as uow:
-            devices = [d for d in uow.devices.in_account(account_id, assigned) if d.kind is DeviceKind.VIRTUAL]
+            devices = [
+                d
+                for d in uow.devices.in_account(account_id, assigned)
+                if d.kind is DeviceKind.VIRTUAL and not d.is_passkey
+            ]
             owners = uow.users.by_ids({d.user_id for d in devices if d.user_id is not None})
         return [(d, owners.get(d.user_id) if d.user_id else None) for d in devices]
 
@@ -161,19 +165,32 @@ class MfaService:
             device = self._existing(uow, user.account_id, serial)
             if device.assigned:
                 raise DeviceInUse()
-            uow.users.lock(user.id)  # serialises enables for one user, so the limit holds under concurrency
-            if uow.devices.count_for_user(user.id) >= MAX_DEVICES_PER_USER:
-                raise DeviceLimitExceeded()
+            self._check_room(uow, user)
             context = AttemptContext("EnableMFADevice", actor.arn, source_ip)
             self.verifier.verify_consecutive(uow, device, code1, code2, context)
-            if not uow.devices.assign(device.id, user.id, now):
-                raise DeviceInUse()
-            uow.sessions.delete_for_user(user.id)  # S18: an MFA change ends the user's console sessions
-            uow.audit.append(self._event("EnableMFADevice", device, actor, now, user, source_ip))
+            self.assign_verified(uow, device, user, actor=actor, now=now, source_ip=source_ip)
             uow.commit()
             enabled = uow.devices.get(device.id)
         assert enabled is not None
         return enabled
+
+    @staticmethod
+    def _check_room(uow: MfaUnitOfWork, user: User) -> None:
+        uow.users.lock(user.id)  # serialises assignments for one user, so the limit holds under concurrency
+        if uow.devices.count_for_user(user.id) >= MAX_DEVICES_PER_USER:
+            raise DeviceLimitExceeded()
+
+    def assign_verified(
+        self, uow: MfaUnitOfWork, device: MfaDevice, user: User, *, actor: Principal, now: float, source_ip: str | None
+    ) -> None:
+        """The one place a device becomes a user's, once its proof of possession passed (EnableMFADevice's two
+        codes, a passkey's registration): the 8-device limit under the user's lock, the assignment, the end of the
+        user's console sessions (S18) and the EnableMFADevice event, in the caller's transaction."""
+        self._check_room(uow, user)
+        if not uow.devices.assign(device.id, user.id, now):
+            raise DeviceInUse()
+        uow.sessions.delete_for_user(user.id)  # S18: an MFA change ends the user's console sessions
+        uow.audit.append(self._event("EnableMFADevice", device, actor, now, user, source_ip))
 
     def resync(
         self, user: User, serial: str, code1: str, code2: str, *, actor: Principal, source_ip: str | None = None
@@ -183,7 +200,7 @@ class MfaService:
         now = self._clock.now()
         with self._uow() as uow:
             device = self._existing(uow, user.account_id, serial)
-            if device.user_id != user.id:
+            if device.user_id != user.id or device.is_passkey:  # a passkey has no codes to resync
                 raise DeviceNotAssignedToUser(serial)
             context = AttemptContext("ResyncMFADevice", actor.arn, source_ip)
             self.verifier.verify_consecutive(uow, device, code1, code2, context, resync=True)
@@ -191,13 +208,17 @@ class MfaService:
             uow.commit()
 
     def deactivate(self, user: User, serial: str, *, actor: Principal, source_ip: str | None = None) -> None:
-        """DeactivateMFADevice: detach from the user; the virtual device stays in the account, unassigned."""
+        """DeactivateMFADevice: detach from the user; the virtual device stays in the account, unassigned. A
+        passkey is gone with its credential (AWS has no separate delete for FIDO devices)."""
         now = self._clock.now()
         with self._uow() as uow:
             device = self._existing(uow, user.account_id, serial)
             if device.user_id != user.id:
                 raise DeviceNotAssignedToUser(serial)
-            uow.devices.unassign(device.id)
+            if device.is_passkey:
+                uow.devices.delete(device.id)  # its credential row goes with it (ON DELETE CASCADE)
+            else:
+                uow.devices.unassign(device.id)
             uow.sessions.delete_for_user(user.id)  # S18
             uow.audit.append(self._event("DeactivateMFADevice", device, actor, now, user, source_ip))
             uow.commit()
@@ -232,7 +253,7 @@ class MfaService:
                 uow.devices.delete(device.id)
             uow.sessions.delete_for_user(user.id)
             uow.audit.append(self._event("DeactivateMFADevice", device, actor, now, user, source_ip))
-            if device.kind is DeviceKind.VIRTUAL:
+            if device.kind is DeviceKind.VIRTUAL and not device.is_passkey:
                 uow.audit.append(self._event("DeleteVirtualMFADevice", device, actor, now, source_ip=source_ip))
             uow.commit()
 

@@ -5,10 +5,15 @@ work. The device row is reserved first (counting a failure before the code is ev
 wrong codes can never evaluate more than the limit), then every candidate step is evaluated in constant time,
 then the accepted step is recorded as spent. A rejection is committed before CodeRejected is raised, so the
 failure counts even though the caller's operation fails.
+
+A passkey assertion takes the same path (verify_presented, S35): the same reservation, failure counter,
+progressive delays and lock, with the assertion's own check in place of the code's. A code presented for a
+passkey device is counted and refused without being evaluated.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NoReturn
 
@@ -66,6 +71,8 @@ class CodeVerifier:
         """Check one code against the device and spend its step; raises CodeRejected for any failure."""
         now = self._clock.now()
         reserved = self._reserve(uow, device, now, context, bypass_lock=False)
+        if device.is_passkey:
+            self._fail(uow, device, now, reserved.failures, RejectionReason.WRONG, context)
         seed = self._keyring.open(reserved.seed, device.seed_associated_data)
         params = device.params  # a hardware token's own digits, period and hash; the defaults for an app
         current = time_step(now, params.period) + reserved.drift
@@ -89,6 +96,8 @@ class CodeVerifier:
         """
         now = self._clock.now()
         reserved = self._reserve(uow, device, now, context, bypass_lock=resync)
+        if device.is_passkey:
+            self._fail(uow, device, now, reserved.failures, RejectionReason.WRONG, context)
         seed = self._keyring.open(reserved.seed, device.seed_associated_data)
         params = device.params
         server_step = time_step(now, params.period)
@@ -104,6 +113,24 @@ class CodeVerifier:
         pairs = [step for step in seconds if step - 1 in firsts]
         drift = (max(pairs) - server_step) if (resync and pairs) else reserved.drift
         return self._settle(uow, device, now, reserved, pairs, drift, context, (code1, code2))
+
+    def verify_presented(
+        self,
+        uow: CodeCheckUnitOfWork,
+        device: MfaDevice,
+        evaluate: Callable[[], RejectionReason | None],
+        context: AttemptContext,
+    ) -> None:
+        """Check a secret other than a code (a passkey assertion) on the codes' terms: the attempt is reserved
+        first (S35), then ``evaluate`` runs and says why the secret fails (None: it is good). A good one clears the
+        failures; a failing one counts like a wrong code, with the same delay, lock and audit, and raises
+        CodeRejected. ``evaluate`` may record its own changes (and events) on ``uow``: they commit either way."""
+        now = self._clock.now()
+        reserved = self._reserve(uow, device, now, context, bypass_lock=False)
+        reason = evaluate()
+        if reason is not None:
+            self._fail(uow, device, now, reserved.failures, reason, context)
+        uow.devices.reset_failures(device.id)
 
     def _reserve(
         self, uow: CodeCheckUnitOfWork, device: MfaDevice, now: float, context: AttemptContext, *, bypass_lock: bool
@@ -144,14 +171,26 @@ class CodeVerifier:
             reason = RejectionReason.MALFORMED
         else:
             reason = RejectionReason.WRONG
-        delay = self.throttling.delay_after(reserved.failures)
+        self._fail(uow, device, now, reserved.failures, reason, context)
+
+    def _fail(
+        self,
+        uow: CodeCheckUnitOfWork,
+        device: MfaDevice,
+        now: float,
+        failures: int,
+        reason: RejectionReason,
+        context: AttemptContext,
+    ) -> NoReturn:
+        """A reserved attempt failed: the device's delay, the source's count and delay, the lock's event."""
+        delay = self.throttling.delay_after(failures)
         uow.devices.set_delay(device.id, now + delay)
         source = account_source_key(device.account_id, context.source_ip)
         if source is not None:
-            failures = uow.source_throttles.record_failure(source, now, self.throttling.source_forget_after)
-            uow.source_throttles.set_delay(source, now + self.throttling.source_delay_after(failures))
-        locked = reserved.failures >= self.throttling.max_failures
-        if reserved.failures == self.throttling.max_failures:
+            from_source = uow.source_throttles.record_failure(source, now, self.throttling.source_forget_after)
+            uow.source_throttles.set_delay(source, now + self.throttling.source_delay_after(from_source))
+        locked = failures >= self.throttling.max_failures
+        if failures == self.throttling.max_failures:
             uow.audit.append(self._event("MfaDeviceLocked", device, now, context, None))
         self._reject(uow, device, now, context, reason, None if locked else delay or None, locked=locked)
 

@@ -39,6 +39,11 @@ TEMPLATES = {
         "The MFA device {device} of {who} was locked after too many wrong codes. It stays locked until it is "
         "resynchronised with two consecutive codes or an administrator unlocks it.",
     ),
+    "PasskeySignCountRegressed": Template(
+        "Possibly copied security key for {who}",
+        "The passkey or security key {device} of {who} signed in with a signature counter that did not grow, and "
+        "was refused: the key may have been copied. Remove it and register a new one.",
+    ),
     "MfaCodeRejected": Template(
         "An already used MFA code was tried for {who}",
         "A code from the MFA device {device} of {who} was submitted again after it had been used, and refused. "

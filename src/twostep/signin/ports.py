@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from twostep.identity.ports import UserRepository
-from twostep.mfa.ports import CodeCheckUnitOfWork
+from twostep.passkeys.ports import PasskeyCheckUnitOfWork
 from twostep.signin.models import Session
 
 
@@ -19,8 +19,9 @@ class SessionRepository(Protocol):
     def delete_expired(self, idle_before: float, created_before: float) -> int: ...
 
 
-class SignInUnitOfWork(CodeCheckUnitOfWork, Protocol):
-    """The sign-in's own repositories, and what the code verifier uses (its MFA step runs in the same one)."""
+class SignInUnitOfWork(PasskeyCheckUnitOfWork, Protocol):
+    """The sign-in's own repositories, and what the code verifier and the passkey check use (its MFA step runs in
+    the same one)."""
 
     @property
     def users(self) -> UserRepository: ...

@@ -10,9 +10,11 @@ from twostep.clock import Clock
 from twostep.crypto.passwords import PasswordHasher
 from twostep.identity.models import User
 from twostep.mfa.errors import CodeRejected
+from twostep.mfa.models import MfaDevice
 from twostep.mfa.verifier import AttemptContext, CodeVerifier
+from twostep.passkeys.assertions import AssertionChecker, PresentedPasskey
 from twostep.signin.errors import MfaFailed, SessionInvalid, SignInFailed
-from twostep.signin.models import Grant, Stage
+from twostep.signin.models import Grant, Session, Stage
 from twostep.signin.ports import SignInUnitOfWork
 from twostep.signin.sessions import Sessions
 from twostep.signin.settings import SignInSettings
@@ -29,12 +31,14 @@ class SignInService(Sessions):
         hasher: PasswordHasher,
         verifier: CodeVerifier,
         settings: SignInSettings | None = None,
+        assertions: AssertionChecker | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._hasher = hasher
         self.verifier = verifier
         self.settings = settings or SignInSettings()
+        self.assertions = assertions or AssertionChecker(verifier, clock)
 
     def password_step(
         self,
@@ -60,8 +64,17 @@ class SignInService(Sessions):
             uow.commit()
         return session
 
-    def mfa_step(self, token: str, device_id: str, code: str, source_ip: str | None = None) -> Grant:
-        """Check the code; on success the session id rotates (S14). A lockout ends the sign-in (S12)."""
+    def mfa_step(
+        self,
+        token: str,
+        device_id: str,
+        code: str,
+        source_ip: str | None = None,
+        *,
+        passkey: PresentedPasskey | None = None,
+    ) -> Grant:
+        """Check the code (or, for a passkey, its assertion); on success the session id rotates (S14). A lockout
+        ends the sign-in (S12)."""
         now = self._clock.now()
         with self._uow() as uow:
             session = self._live(uow, token, now)
@@ -72,7 +85,8 @@ class SignInService(Sessions):
             if user is None or device is None:
                 raise SessionInvalid()
             try:
-                self.verifier.verify(uow, device, code, AttemptContext("ConsoleLogin", user.arn, source_ip))
+                context = AttemptContext("ConsoleLogin", user.arn, source_ip)
+                self._prove_device(uow, session, device, code, passkey, context)
             except CodeRejected as rejected:
                 if rejected.device_locked:
                     with self._uow() as cleanup:
@@ -114,8 +128,10 @@ class SignInService(Sessions):
         device_id: str | None = None,
         code: str | None = None,
         source_ip: str | None = None,
+        passkey: PresentedPasskey | None = None,
     ) -> Grant:
-        """Prove the password again, and a current code when the user has MFA; the session id rotates.
+        """Prove the password again, and a current code (or a passkey) when the user has MFA; the session id
+        rotates.
 
         Raises SignInFailed for the password (same throttle as sign-in) and MfaFailed(ended=False) for the code.
         """
@@ -137,7 +153,7 @@ class SignInService(Sessions):
                     raise MfaFailed(ended=False)
                 context = AttemptContext(REAUTH_EVENT, user.arn, source_ip)
                 try:
-                    self.verifier.verify(uow, device, code or "", context)
+                    self._prove_device(uow, session, device, code or "", passkey, context)
                 except CodeRejected as rejected:
                     raise MfaFailed(ended=False, retry_after=rejected.retry_after) from rejected
                 mfa_at, mfa_device_id = now, device.id
@@ -149,6 +165,21 @@ class SignInService(Sessions):
         return grant
 
     # -- internals --------------------------------------------------------------------------------------------
+
+    def _prove_device(
+        self,
+        uow: SignInUnitOfWork,
+        session: Session,
+        device: MfaDevice,
+        code: str,
+        passkey: PresentedPasskey | None,
+        context: AttemptContext,
+    ) -> None:
+        """The one verification path, for a code or a passkey assertion; raises CodeRejected."""
+        if passkey is not None:
+            self.assertions.check(uow, session.id_hash, device, passkey, context)
+        else:
+            self.verifier.verify(uow, device, code, context)
 
     def _prove_password(
         self, user: User | None, password: str, now: float, source_ip: str | None, event: str = "ConsoleLogin"

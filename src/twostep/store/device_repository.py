@@ -66,7 +66,12 @@ def _page_statement(assigned: bool | None, after: bool, byte_ordered: bool) -> P
         # Ordered as Python orders strings (the markers compare serials in Python): byte order.
         return serial if byte_ordered else serial.collate("C")
 
-    where = [d.account_id == sa.bindparam("account_id"), d.kind == DeviceKind.VIRTUAL.value]  # hardware: tokens/
+    # ListVirtualMFADevices: hardware tokens (tokens/) and passkeys (u2f serials) are not virtual devices.
+    where = [
+        d.account_id == sa.bindparam("account_id"),
+        d.kind == DeviceKind.VIRTUAL.value,
+        d.serial.not_like(sa.bindparam("u2f_serials")),
+    ]
     if assigned is not None:
         where.append(d.user_id.is_not(None) if assigned else d.user_id.is_(None))
     if after:
@@ -196,7 +201,8 @@ class SqlDeviceRepository:
         self, account_id: str, assigned: bool | None, after_serial: str | None, limit: int
     ) -> list[MfaDevice]:
         statement = _PAGES[(assigned, after_serial is not None, byte_ordered(self._c))]
-        params = {"account_id": account_id, "limit": limit, "after": after_serial}
+        u2f_serials = f"arn:aws:iam::{account_id}:u2f/%"  # an account id is 12 digits: no LIKE wildcard in it
+        params = {"account_id": account_id, "limit": limit, "after": after_serial, "u2f_serials": u2f_serials}
         return self._joined(statement.all(self._c, params))
 
     def count_in_account(self, account_id: str, assigned: bool | None = None) -> int:

@@ -307,3 +307,32 @@ hardware_tokens = sa.Table(
     sa.Column("seed_digest", sa.String(64), nullable=False, unique=True),
     sa.Column("imported_at", sa.Float, nullable=False),
 )
+
+# Passkeys and security keys (revision 0007): the WebAuthn credential of an MFA device of the u2f kind (its name,
+# serial, failure counter and enable date are in mfa_devices), and the challenges of ceremonies under way, one per
+# session and ceremony (passkeys/challenges.py). Both go with the row they belong to.
+passkey_credentials = sa.Table(
+    "passkey_credentials",
+    metadata,
+    sa.Column("device_id", sa.String(32), sa.ForeignKey("mfa_devices.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("credential_id", sa.LargeBinary, nullable=False, unique=True),
+    sa.Column("public_key", sa.LargeBinary, nullable=False),  # COSE key, as the authenticator sent it
+    sa.Column("sign_count", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("transports", sa.String(128), nullable=False, server_default=""),  # space-separated
+    sa.Column("aaguid", sa.String(36), nullable=False),
+    sa.Column("backup_eligible", sa.Boolean, nullable=False),
+    sa.Column("backed_up", sa.Boolean, nullable=False),
+    sa.Column("rp_id", sa.String(253), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("last_used_at", sa.Float, nullable=True),
+)
+
+webauthn_challenges = sa.Table(
+    "webauthn_challenges",
+    metadata,
+    sa.Column("session_hash", sa.String(64), sa.ForeignKey("sessions.id_hash", ondelete="CASCADE"), primary_key=True),
+    sa.Column("ceremony", sa.String(8), primary_key=True),  # create | get
+    sa.Column("challenge", sa.LargeBinary, nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),
+    sa.Column("device_id", sa.String(32), nullable=True),  # an authentication challenge's device
+)

@@ -13,6 +13,7 @@ from twostep.store.engine import WriterLock, finish_checkpoint, writer_lock
 from twostep.store.group_repository import SqlGroupRepository
 from twostep.store.identity_repository import SqlAccessKeyRepository, SqlAccountRepository, SqlUserRepository
 from twostep.store.owned_policy_repository import SqlOwnedPolicyRepository
+from twostep.store.passkey_repository import SqlChallengeRepository, SqlPasskeyRepository
 from twostep.store.policy_repository import SqlPolicyRepository
 from twostep.store.role_repository import SqlRoleRepository
 from twostep.store.session_repository import SqlSessionRepository
@@ -35,6 +36,8 @@ class SqlUnitOfWork:
     roles: SqlRoleRepository
     groups: SqlGroupRepository
     tokens: SqlTokenRepository
+    passkeys: SqlPasskeyRepository
+    challenges: SqlChallengeRepository
 
     def __init__(
         self,
@@ -85,6 +88,8 @@ class SqlUnitOfWork:
         self.roles = SqlRoleRepository(connection)
         self.groups = SqlGroupRepository(connection)
         self.tokens = SqlTokenRepository(connection)
+        self.passkeys = SqlPasskeyRepository(connection)
+        self.challenges = SqlChallengeRepository(connection)
         return self
 
     @property

@@ -62,9 +62,10 @@ class CredentialIssuer:
     ) -> None:
         """The one path by which STS checks a TokenCode (GetSessionToken and AssumeRole): the serial must name a
         device of ``owner_id``, and the code goes through the CodeVerifier (replay, throttling, lockout, audit).
-        Raises MfaDeviceInvalid or MfaCodeInvalid, with the failure committed."""
+        Raises MfaDeviceInvalid or MfaCodeInvalid, with the failure committed. A passkey's serial is refused like
+        a serial that is not the caller's device: STS takes codes, which only a TOTP device gives (as AWS does)."""
         device = uow.devices.by_serial(caller.account_id, serial_number)
-        if device is None or device.user_id != owner_id:
+        if device is None or device.user_id != owner_id or device.is_passkey:
             uow.audit.append(
                 sts_event(caller, now, source_ip, serial_number, error_code="InvalidMfaSerial", name=purpose)
             )
