@@ -8,6 +8,7 @@ import os
 import secrets
 
 from twostep import bootstrap
+from twostep.cli import account_settings
 from twostep.cli.common import (
     CommandError,
     add_data_options,
@@ -139,6 +140,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     create = account.add_parser("create", help="add another account")
     account_options(create)
     create.set_defaults(func=cmd_account_create)
+    account_settings.register(account)
 
     quick = commands.add_parser("quickstart", help="initialise a demo data directory if needed, then serve")
     add_data_options(quick)

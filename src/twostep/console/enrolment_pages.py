@@ -14,11 +14,12 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from twostep.client_address import client_address
-from twostep.console import error_messages, security
+from twostep.console import error_messages
 from twostep.console.endpoints import route
 from twostep.console.forms import Form, two_codes
 from twostep.console.i18n import N_
-from twostep.console.pages import Console, Halt, redirect
+from twostep.console.pages import Console, Halt, Reach, redirect
+from twostep.console.recovery_code_pages import after_assignment
 from twostep.mfa.errors import (
     CodeRejected,
     DeviceAlreadyExists,
@@ -46,6 +47,8 @@ COMPATIBLE_APPS = (
     "FreeOTP",
     "Aegis Authenticator",
 )
+# A user who must assign a device first, and a session signed in using alternative factors, reach the wizard.
+WIZARD_REACH = Reach.ENROLMENT | Reach.RECOVERY
 TOO_MANY = N_("You already have 8 MFA devices, the most a user can have. Remove one before you assign another.")
 CHOOSE_TYPE = N_("Choose a device type.")
 
@@ -78,7 +81,7 @@ def discard_enrolment(console: Console, current: CurrentSession) -> None:
 
 def assign_session(console: Console, request: Request) -> tuple[CurrentSession, bool]:
     """The signed-in session, freshly authenticated (S17), and whether the user already has the most devices."""
-    current = console.signed_in(request)
+    current = console.signed_in(request, also=WIZARD_REACH)
     console.require_fresh(request, current, ASSIGN)
     return current, len(console.services.mfa.devices_of(current.user)) >= MAX_DEVICES_PER_USER
 
@@ -101,7 +104,7 @@ def submit_assign(console: Console, request: Request, form: Form) -> Response:
         error = console.gettext(request, CHOOSE_TYPE)
     else:
         discard_enrolment(console, current)  # starting again drops the previous unfinished device
-        current = console.signed_in(request)
+        current = console.signed_in(request, also=WIZARD_REACH)
         try:
             new = console.services.mfa.start_enrolment(current.user, name)
         except (InvalidDeviceName, DeviceAlreadyExists) as refused:
@@ -119,7 +122,7 @@ def submit_assign(console: Console, request: Request, form: Form) -> Response:
 def setup_session(console: Console, request: Request) -> tuple[CurrentSession, str]:
     """The signed-in session, freshly authenticated (S17), and the id of its wizard's device; without one, back
     to Security credentials."""
-    current = console.signed_in(request)
+    current = console.signed_in(request, also=WIZARD_REACH)
     device_id = unfinished_device_id(current)
     if device_id is None:
         raise Halt(redirect("/security-credentials"))
@@ -176,21 +179,16 @@ def submit_setup(console: Console, request: Request, form: Form) -> Response:
     except NoSuchDevice:
         return device_gone(console, current)
     # The device is assigned now and the change ended the user's sessions (S18): this one continues under a new
-    # id, without the wizard's device.
+    # id, without the wizard's device (and shows the recovery codes owed for a first device).
     kept = {key: value for key, value in current.session.data.items() if key != ENROLMENT_KEY}
-    grant = console.services.signin.renew_after_mfa_change(
-        replace(current.session, data=kept), proved_device_id=device.id
-    )
-    response = redirect("/security-credentials?notice=assigned")
-    security.set_session_cookie(response, request, grant.token)
-    return response
+    return after_assignment(console, request, replace(current, session=replace(current.session, data=kept)), device.id)
 
 
 # -- cancel ---------------------------------------------------------------------------------------------------
 
 
 def cancel(console: Console, request: Request, form: Form) -> Response:
-    current = console.signed_in(request)
+    current = console.signed_in(request, also=WIZARD_REACH)
     console.check_session_form(request, form, current)
     discard_enrolment(console, current)
     return redirect("/security-credentials")

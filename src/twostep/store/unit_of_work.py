@@ -14,6 +14,7 @@ from twostep.store.group_repository import SqlGroupRepository
 from twostep.store.identity_repository import SqlAccessKeyRepository, SqlAccountRepository, SqlUserRepository
 from twostep.store.owned_policy_repository import SqlOwnedPolicyRepository
 from twostep.store.policy_repository import SqlPolicyRepository
+from twostep.store.recovery_repository import SqlRecoveryCodeRepository, SqlRecoveryLinkRepository
 from twostep.store.role_repository import SqlRoleRepository
 from twostep.store.session_repository import SqlSessionRepository
 from twostep.store.source_throttle_repository import SqlSourceThrottleRepository
@@ -33,6 +34,8 @@ class SqlUnitOfWork:
     temporary_credentials: SqlTemporaryCredentialRepository
     roles: SqlRoleRepository
     groups: SqlGroupRepository
+    recovery_codes: SqlRecoveryCodeRepository
+    recovery_links: SqlRecoveryLinkRepository
 
     def __init__(
         self,
@@ -82,6 +85,8 @@ class SqlUnitOfWork:
         self.temporary_credentials = SqlTemporaryCredentialRepository(connection)
         self.roles = SqlRoleRepository(connection)
         self.groups = SqlGroupRepository(connection)
+        self.recovery_codes = SqlRecoveryCodeRepository(connection)
+        self.recovery_links = SqlRecoveryLinkRepository(connection)
         return self
 
     @property
