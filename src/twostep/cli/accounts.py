@@ -116,6 +116,7 @@ def cmd_quickstart(args: argparse.Namespace) -> int:
         details = json.loads(first_run.read_text(encoding="utf-8"))
         print(f"  Sign in as the root user: {details['root_email']} / {details['root_password']}")
         print(f"  Account ID: {details['account_id']}")
+        print("  The root user must have MFA: the first sign-in opens at Assign MFA device (docs/recovery.md)")
         admin = details.get("admin")
         if admin:
             print("  API (boto3, aws CLI): endpoint_url=" + url)
