@@ -10,6 +10,7 @@ from twostep.crypto.keyring import KeyRing
 from twostep.crypto.passwords import PasswordHasher
 from twostep.groups.service import GroupService
 from twostep.identity.service import IdentityService
+from twostep.mfa.recovery import MfaRecovery
 from twostep.mfa.service import MfaService
 from twostep.mfa.verifier import CodeVerifier
 from twostep.notify.dispatcher import NotificationDispatcher
@@ -19,6 +20,8 @@ from twostep.passkeys.service import PasskeyService
 from twostep.policy.stored.service import PolicyService
 from twostep.roles.service import RoleService
 from twostep.settings import Settings
+from twostep.signin.alternative_factors import AlternativeFactors
+from twostep.signin.recovery_links import RecoveryLinkWriter
 from twostep.signin.service import SignInService
 from twostep.store.database import Database
 from twostep.store.unit_of_work import SqlUnitOfWorkFactory
@@ -44,6 +47,8 @@ class Services:
     roles: RoleService
     groups: GroupService
     tokens: TokenService
+    recovery: MfaRecovery  # recovery codes and the break-glass reset
+    alternative_factors: AlternativeFactors  # signing in without the MFA device
     notifications: NotificationDispatcher | None = None  # mail to account owners, when SMTP is set
 
     def close(self) -> None:
@@ -78,11 +83,16 @@ def build(settings: Settings, *, clock: Clock | None = None, keyring: KeyRing | 
         roles=RoleService(uow, clock, policies),
         groups=GroupService(uow, clock, policies),
         tokens=TokenService(uow, clock, keyring),
-        notifications=_notifications(settings, database, clock),
+        recovery=MfaRecovery(uow, clock, keyring, verifier),
+        alternative_factors=AlternativeFactors(uow, clock, keyring, verifier),
+        notifications=_notifications(settings, database, clock, keyring),
     )
 
 
-def _notifications(settings: Settings, database: Database, clock: Clock) -> NotificationDispatcher | None:
+def _notifications(
+    settings: Settings, database: Database, clock: Clock, keyring: KeyRing
+) -> NotificationDispatcher | None:
     if settings.smtp is None:
         return None
-    return NotificationDispatcher(database.notification_outbox(), SmtpMailer(settings.smtp), clock)
+    outbox, mailer = database.notification_outbox(), SmtpMailer(settings.smtp)
+    return NotificationDispatcher(outbox, mailer, clock, link_for=RecoveryLinkWriter(keyring))

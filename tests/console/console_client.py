@@ -17,6 +17,7 @@ from twostep.mfa.models import MfaDevice
 
 TOKEN = re.compile(r'name="(csrf_token|form_token)" value="([^"]*)"')
 SECRET = re.compile(r'<code id="secret-key" class="secret">([A-Z2-7]+)</code>')
+RECOVERY_CODE = re.compile(r"<li><code>([0-9a-z]{5}-[0-9a-z]{5})</code></li>")
 
 
 def tokens(page: str) -> dict[str, str]:
@@ -32,6 +33,7 @@ class Enrolled:
     secret: str
     code1: str
     code2: str
+    recovery_codes: tuple[str, ...] = ()  # shown once with a user's first device
 
 
 class ConsoleClient:
@@ -93,7 +95,9 @@ class ConsoleClient:
         return self.post("/signin/mfa", data)
 
     def sign_out(self) -> httpx.Response:
-        self.get("/security-credentials")
+        page = self.get("/security-credentials")
+        if page.status_code == 303:  # a user who must assign a device first is sent to the wizard: its form will do
+            self.follow(page)
         response = self.post("/signout", {})
         assert response.status_code == 303 and response.headers["location"].startswith("/signin")
         return response
@@ -118,6 +122,11 @@ class ConsoleClient:
         # clock crosses into the next step before the request arrives.
         code1, code2 = code_at(secret, now - 30), code_at(secret, now)
         done = self.post("/security-credentials/mfa/assign/setup", {"code1": code1, "code2": code2})
+        if done.status_code == 200:  # a first device: the recovery codes, shown this once
+            codes = tuple(RECOVERY_CODE.findall(done.text))
+            assert len(codes) == 10, done.text
+            self.get("/security-credentials")
+            return Enrolled(name, secret, code1, code2, codes)
         assert done.status_code == 303, done.text
         assert done.headers["location"] == "/security-credentials?notice=assigned"
         self.follow(done)

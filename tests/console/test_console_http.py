@@ -40,9 +40,10 @@ def test_root_assigns_a_device_and_then_signing_in_needs_its_code(
 
     signed_in = browser.sign_in_root()
     assert signed_in.headers["location"] == "/console"
-    page = browser.get("/security-credentials")
-    assert "Your root user has no MFA device" in page.text
-    assert "Assign MFA device" in page.text
+    # The root user must have MFA: without a device, every page leads to the wizard (issue 14).
+    for path in ("/console", "/security-credentials", "/users"):
+        page = browser.get(path)
+        assert page.status_code == 303 and page.headers["location"] == "/security-credentials/mfa/assign", path
 
     # The wizard: name and type, then the QR code and the secret key, then two consecutive codes.
     secret = browser.start_assign("root-phone")
@@ -61,9 +62,9 @@ def test_root_assigns_a_device_and_then_signing_in_needs_its_code(
     assert secret in wrong.text  # the user retries on the same device
     code1, code2 = code_at(secret, now - 30), code_at(secret, now)
     done = browser.post("/security-credentials/mfa/assign/setup", {"code1": code1, "code2": code2})
-    assert done.headers["location"] == "/security-credentials?notice=assigned"
-    page = browser.follow(done)
-    assert "The MFA device was assigned" in page.text
+    assert done.status_code == 200 and "Save your recovery codes" in done.text  # the first device's codes
+    assert secret not in done.text
+    page = browser.get("/security-credentials")
     assert "Your root user has no MFA device" not in page.text
     assert f"arn:aws:iam::{server.account_id}:mfa/root-phone" in page.text
     assert "Virtual MFA device" in page.text
@@ -205,6 +206,7 @@ def test_forms_without_csrf_token_or_origin_are_refused_and_change_nothing(
     assert referer_only.status_code == 303  # Referer from our own origin stands in for a missing Origin
     names = [d.name for d in devices_in_account(server)]
     assert names == ["fine"]
+    browser.enrol("real")  # the root user reaches Users only with MFA
     assert browser.get("/users").status_code == 200
     browser.http.headers["Origin"] = server.url
     assert (
@@ -220,7 +222,7 @@ def test_get_requests_change_nothing(server: RunningServer, browser: ConsoleClie
     for path in ("/signout", "/signout-everywhere", "/security-credentials/mfa/assign/cancel", "/language"):
         assert browser.get(path).status_code == 405
     assert [d.name for d in devices_in_account(server)] == ["pending"]
-    assert browser.get("/security-credentials").status_code == 200
+    assert browser.get("/security-credentials/mfa/assign").status_code == 200
 
 
 def test_cancel_new_wizard_and_sign_out_leave_no_device(server: RunningServer, browser: ConsoleClient) -> None:
@@ -262,6 +264,7 @@ def test_unknown_user_and_wrong_password_look_the_same(server: RunningServer, br
 
 def test_iam_user_created_by_root_signs_in_and_enrols(server: RunningServer, browser: ConsoleClient) -> None:
     browser.sign_in_root()
+    browser.enrol("root-phone")
     users = browser.get("/users")
     assert f"/signin/iam?account={server.account_id}" in users.text
     weak = browser.post("/users", {"name": "alice", "password": "short"})
@@ -291,6 +294,7 @@ def test_korean_from_accept_language_and_the_switcher(server: RunningServer) -> 
         page = korean.get("/signin")
         assert '<html lang="ko">' in page.text and "이메일 주소" in page.text
         korean.sign_in_root()
+        korean.enrol("ko-first")
         credentials = korean.get("/security-credentials")
         assert "보안 자격 증명" in credentials.text and "MFA 디바이스 할당" in credentials.text
         secret = korean.start_assign("ko-phone")
@@ -345,10 +349,11 @@ def test_resync_and_remove(server: RunningServer, browser: ConsoleClient) -> Non
         f"/security-credentials/mfa/{device_id}/remove", {"code": browser.current_code(enrolled.secret)}
     )
     assert removed.headers["location"] == "/security-credentials?notice=removed"
-    assert "Your root user has no MFA device" in browser.follow(removed).text
+    # Without a device the root user is sent back to the wizard (issue 14).
+    assert browser.follow(removed).headers["location"] == "/security-credentials/mfa/assign"
     assert devices_in_account(server) == []
     browser.sign_out()
-    assert browser.sign_in_root().headers["location"] == "/console"  # no MFA any more
+    assert browser.sign_in_root().headers["location"] == "/console"  # no MFA step any more
 
 
 def test_several_devices_offer_a_picker(server: RunningServer, browser: ConsoleClient) -> None:
@@ -390,8 +395,8 @@ def test_sign_out_everywhere_ends_other_sessions(server: RunningServer, browser:
     browser.sign_in_root()
     with console_client(server) as other:
         other.sign_in_root()
-        assert other.get("/security-credentials").status_code == 200
-        browser.get("/security-credentials")
+        assert other.get("/security-credentials/mfa/assign").status_code == 200
+        browser.get("/security-credentials/mfa/assign")
         ended = browser.post("/signout-everywhere", {})
         assert ended.headers["location"] == "/signin?notice=signed-out-everywhere"
         assert other.get("/security-credentials").headers["location"] == "/signin"
@@ -441,6 +446,7 @@ def test_malformed_input_gives_4xx(server: RunningServer, browser: ConsoleClient
     assert 400 <= garbage.status_code < 500
     assert browser.get("/security-credentials/mfa/NOPE/remove").status_code == 303  # not signed in
     browser.sign_in_root()
+    browser.enrol()
     assert browser.get("/security-credentials/mfa/NOPE/remove").status_code == 404
     open_redirect = browser.get("/reauthenticate?next=//evil.example")
     assert 'action="/reauthenticate?next=/security-credentials"' in open_redirect.text

@@ -81,7 +81,9 @@ def test_removing_a_device_ends_the_other_sessions_and_renews_this_one(
         )
         assert removed.headers["location"] == "/security-credentials?notice=removed"
         assert browser.http.cookies["twostep-session"] != before  # this session continues under a new id
-        assert browser.get("/security-credentials").status_code == 200
+        # ...and, the root user having no device left, in the Assign MFA device wizard (issue 14).
+        assert browser.get("/security-credentials").headers["location"] == "/security-credentials/mfa/assign"
+        assert browser.get("/security-credentials/mfa/assign").status_code == 200
         assert other.get("/security-credentials").headers["location"] == "/signin"  # S18: the other one ended
     assert devices_in_account(server) == []
 

@@ -155,8 +155,10 @@ def test_over_https(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
         token = app.client.cookies["__Host-twostep-session"]
         plain = app.request("GET", "/security-credentials", headers={"Cookie": f"twostep-session={token}"})
         assert plain.status_code == 303 and plain.headers["location"] == "/signin"
-        prefixed = app.request("GET", "/security-credentials", headers={"Cookie": f"__Host-twostep-session={token}"})
-        assert prefixed.status_code == 200
+        prefixed = app.request(
+            "GET", "/security-credentials/mfa/assign", headers={"Cookie": f"__Host-twostep-session={token}"}
+        )
+        assert prefixed.status_code == 200  # the root user's first page: Assign MFA device (issue 14)
 
         # S16: a state change from another origin is refused.
         cross = app.request(
@@ -182,7 +184,9 @@ def test_over_https(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
         now = services.clock.now()
         codes = [code_at(seed, now - 30), code_at(seed, now)]
         enabled = browser.post("/security-credentials/mfa/assign/setup", {"code1": codes[0], "code2": codes[1]})
-        assert enabled.headers["location"] == "/security-credentials?notice=assigned"
+        assert enabled.status_code == 200 and enabled.headers["cache-control"] == "no-store"
+        recovery_codes = re.findall(r"<li><code>([0-9a-z]{5}-[0-9a-z]{5})</code></li>", enabled.text)
+        assert len(recovery_codes) == 10  # shown this once, and found nowhere below
         device = services.mfa.devices_of(root)[0]
 
         # After enabling: every page, error, API answer and log line, and the audit trail, without the seed.
@@ -228,14 +232,14 @@ def test_over_https(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
                 assert_no_inline_script(response.text)
         for response in after:
             assert response.status_code < 500, response.text
-            for form in secret_forms(seed):
+            for form in secret_forms(seed) + recovery_codes:
                 assert form not in response.text and form not in str(response.headers), (response.url, form)
         with services.uow(readonly=True) as uow:
             trail = [to_cloudtrail(recorded) for recorded in uow.audit.events(root.account_id)]
         logs = "\n".join(record.getMessage() for record in caplog.records)
         assert "INSERT INTO mfa_devices" in logs  # the SQL log really was captured
         for text in (str(trail), logs):
-            for form in secret_forms(seed) + codes + [PASSWORD, created.secret_access_key]:
+            for form in secret_forms(seed) + codes + recovery_codes + [PASSWORD, created.secret_access_key]:
                 assert form not in text, form
 
 

@@ -15,6 +15,7 @@ from twostep.console import credentials_pages, session_pages, signin_pages, user
 from twostep.console.forms import Form
 from twostep.console.pages import Console, Halt
 from twostep.identity.models import User
+from twostep.policy.stored.models import ADMINISTRATOR_ACCESS_ARN
 
 ORIGIN = "http://127.0.0.1:8000"
 EMAIL = "owner@example.com"
@@ -61,9 +62,12 @@ def form(**fields: str) -> Form:
     return Form(FormData({"form_token": FORM_TOKEN, **fields}))
 
 
-def signed_in_cookie(services: Services) -> tuple[str, str]:
-    """The session cookie and CSRF token of a root sign-in (no MFA device: one step)."""
-    grant = services.signin.password_step(email=EMAIL, password=PASSWORD)
+def signed_in_cookie(services: Services, root: User) -> tuple[str, str]:
+    """The session cookie and CSRF token of an administrator's sign-in: an IAM user with AdministratorAccess and no
+    MFA device (one step; the root user would need a device first)."""
+    admin = services.identity.create_user(root.account_id, "admin", actor=root, password=PASSWORD)
+    services.policies.user_policies.attach(root.account_id, admin.name, ADMINISTRATOR_ACCESS_ARN, actor=root)
+    grant = services.signin.password_step(account_id=root.account_id, user_name=admin.name, password=PASSWORD)
     return f"twostep-session={grant.token}", grant.session.csrf_token
 
 
@@ -110,7 +114,7 @@ def test_pages_without_a_session_send_the_visitor_to_sign_in(console: Console, h
 
 
 def test_a_password_the_policy_rejects_is_worded_in_the_visitors_language(console: Console, root: User) -> None:
-    cookie, csrf = signed_in_cookie(console.services)
+    cookie, csrf = signed_in_cookie(console.services, root)
     for language, expected in (
         ("en", "Password should have at least 8 characters."),
         ("ko", "암호는 8자 이상이어야 합니다."),

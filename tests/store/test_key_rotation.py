@@ -52,6 +52,7 @@ class World:
     seeds: dict[str, bytes]  # device id -> seed
     secrets: dict[str, str]  # access key id -> secret
     session: tuple[str, str, str]  # temporary key id, secret, token
+    recovery: tuple[User, list[str]]  # a user with a device, and the recovery codes it was given
 
 
 @pytest.fixture
@@ -69,7 +70,14 @@ def world(settings: Settings, clock: FrozenClock, services: bootstrap.Services) 
         secrets[key.key.id] = key.secret_access_key
     issued = following.sts.get_session_token(following.identity.user(root.account_id, "alice"))
     session = (issued.access_key_id, issued.secret_access_key, issued.session_token)
-    yield World(following, settings, root, seeds, secrets, session)
+    carol = following.identity.create_user(root.account_id, "carol", actor=root)
+    phone = following.mfa.create_virtual_device(root.account_id, "carol-phone", actor=root)
+    now = clock.now()
+    following.mfa.enable(
+        carol, phone.device.serial, code_at(phone.seed, now - 30), code_at(phone.seed, now), actor=root
+    )
+    codes = list(following.recovery.issue_owed(carol))
+    yield World(following, settings, root, seeds, secrets, session, (carol, codes))
     following.close()
 
 
@@ -95,6 +103,10 @@ def assert_everything_opens(world: World) -> None:
         assert resolved is not None and resolved.secret_access_key == secret
     key_id, secret, token = world.session
     assert services.sts.resolve(key_id, token).secret_access_key == secret
+    user, codes = world.recovery  # the recovery codes' hash key opens: a code still checks (and is spent)
+    with services.uow() as uow:
+        services.verifier.verify_recovery_code(uow, user, codes.pop(), AttemptContext("test"))
+        uow.commit()
 
 
 def audit_intact(world: World) -> bool:
@@ -114,7 +126,12 @@ def test_rotate_everything(world: World) -> None:
     new = KeyRing.load(world.settings.key_file)
     assert new.key_ids == (result.active_key_id,) and result.active_key_id != old
     assert result.removed_keys == [old] and not result.resumed and result.complete
-    assert result.resealed == {"mfa_devices.seed": DEVICES, "access_keys.secret": 2, "temporary_credentials.secret": 1}
+    assert result.resealed == {
+        "mfa_devices.seed": DEVICES + 1,
+        "access_keys.secret": 2,
+        "temporary_credentials.secret": 1,
+        "recovery_code_sets.hash_key": 1,
+    }
     assert key_ids_in_use(world.services) == {new.active_key_id}
     assert head_key_ids(world.services) == {new.active_key_id}
     assert_everything_opens(world)  # the services followed the key file
@@ -210,7 +227,7 @@ def test_staged_rotation_across_nodes_with_their_own_key_files(
 
     def both_nodes_open_everything() -> None:
         for node in (world.services, node_b):
-            for device in node.mfa.devices_in_account(world.root.account_id):
+            for device in node.mfa.devices_in_account(world.root.account_id, assigned=False):
                 node.mfa.enrolment_seed(world.root.account_id, device.id, world.root)
 
     try:

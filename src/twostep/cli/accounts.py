@@ -8,6 +8,7 @@ import os
 import secrets
 
 from twostep import bootstrap
+from twostep.cli import account_settings
 from twostep.cli.common import (
     CommandError,
     add_data_options,
@@ -116,6 +117,7 @@ def cmd_quickstart(args: argparse.Namespace) -> int:
         details = json.loads(first_run.read_text(encoding="utf-8"))
         print(f"  Sign in as the root user: {details['root_email']} / {details['root_password']}")
         print(f"  Account ID: {details['account_id']}")
+        print("  The root user must have MFA: the first sign-in opens at Assign MFA device (docs/recovery.md)")
         admin = details.get("admin")
         if admin:
             print("  API (boto3, aws CLI): endpoint_url=" + url)
@@ -140,6 +142,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     create = account.add_parser("create", help="add another account")
     account_options(create)
     create.set_defaults(func=cmd_account_create)
+    account_settings.register(account)
 
     quick = commands.add_parser("quickstart", help="initialise a demo data directory if needed, then serve")
     add_data_options(quick)

@@ -6,6 +6,7 @@ import argparse
 import json
 
 from twostep import bootstrap
+from twostep.cli import recovery
 from twostep.cli.common import CommandError, add_data_options, initialised_settings
 from twostep.identity.errors import NoSuchAccount, NoSuchUser
 from twostep.identity.models import User
@@ -52,6 +53,9 @@ def cmd_unlock(args: argparse.Namespace) -> int:
             if failures:
                 stopped = failures >= services.signin.settings.password_max_failures
                 result["password"] = {"failures": failures, "was_stopped": stopped}
+            failures = services.recovery.unlock(user, actor=root)  # the recovery codes' own lock (issue 14)
+            if failures:
+                result["recovery_codes"] = {"failures": failures, "was_locked": failures >= limit}
     except MfaError as exc:
         raise CommandError(str(exc)) from exc
     finally:
@@ -70,3 +74,4 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     who.add_argument("--root", action="store_true", help="the account's root user")
     unlock.add_argument("--serial", help="only this device (its ARN); default: every device with failures")
     unlock.set_defaults(func=cmd_unlock)
+    recovery.register(user)

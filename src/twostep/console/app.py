@@ -10,11 +10,14 @@ from starlette.staticfiles import StaticFiles
 
 from twostep.bootstrap import Services
 from twostep.console import (
+    alternative_factor_pages,
     credentials_pages,
     enrolment_pages,
     hardware_pages,
     language_pages,
+    mfa_requirement_pages,
     passkey_pages,
+    recovery_code_pages,
     session_pages,
     signin_pages,
     users_pages,
@@ -35,6 +38,9 @@ def console_routes(services: Services) -> list[BaseRoute]:
         *passkey_pages.routes(console),
         *users_pages.routes(console),
         *language_pages.routes(console),
+        *recovery_code_pages.routes(console),
+        *alternative_factor_pages.routes(console),
+        *mfa_requirement_pages.routes(console),
         Mount("/static", app=static, name="static"),
     ]
 

@@ -7,8 +7,8 @@ from dataclasses import replace
 from starlette.requests import Request
 from starlette.responses import Response
 
-from twostep.console import security
-from twostep.console.pages import Console, redirect
+from twostep.console.pages import Console
+from twostep.console.recovery_code_pages import after_assignment
 from twostep.signin.models import CurrentSession
 
 
@@ -21,11 +21,8 @@ def assigned_response(
     notice: str = "assigned",
 ) -> Response:
     """The device is assigned and the change ended the user's sessions (S18): this one continues under a new id,
-    without the wizard's state, with the new device as a fresh proof of possession."""
+    without the wizard's state, with the new device as a fresh proof of possession; the recovery codes owed for a
+    first device are shown this once (recovery_code_pages.after_assignment)."""
     kept = {key: value for key, value in current.session.data.items() if key != wizard_key}
-    grant = console.services.signin.renew_after_mfa_change(
-        replace(current.session, data=kept), proved_device_id=device_id
-    )
-    response = redirect(f"/security-credentials?notice={notice}")
-    security.set_session_cookie(response, request, grant.token)
-    return response
+    renewed = replace(current, session=replace(current.session, data=kept))
+    return after_assignment(console, request, renewed, device_id, notice)

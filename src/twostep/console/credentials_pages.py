@@ -7,14 +7,14 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from twostep.client_address import client_address
-from twostep.console import error_messages, security
+from twostep.console import error_messages, recovery_code_pages, security
 from twostep.console.endpoints import route
 from twostep.console.forms import Form, two_codes
 from twostep.console.i18n import N_
-from twostep.console.pages import Console, redirect
+from twostep.console.pages import Console, Reach, redirect
 from twostep.mfa.errors import CodeRejected, MfaError
 from twostep.mfa.models import MfaDevice
-from twostep.signin.models import CurrentSession
+from twostep.signin.models import CurrentSession, Stage
 
 NO_SUCH_DEVICE = N_("This MFA device is not assigned to you.")
 DEVICE = "/security-credentials/mfa/{device_id}"
@@ -36,14 +36,15 @@ def home(console: Console, request: Request) -> Response:
 
 
 def credentials(console: Console, request: Request) -> Response:
-    current = console.signed_in(request)
+    current = console.signed_in(request, also=Reach.RECOVERY)
     devices = sorted(console.services.mfa.devices_of(current.user), key=lambda d: d.enabled_at or 0)
-    return console.render(request, "security_credentials.html", {"devices": devices}, current=current)
+    context = {"devices": devices, **recovery_code_pages.panel_context(console, current)}
+    return console.render(request, "security_credentials.html", context, current=current)
 
 
-def own_device(console: Console, request: Request) -> tuple[CurrentSession, MfaDevice]:
+def own_device(console: Console, request: Request, also: Reach = Reach.NONE) -> tuple[CurrentSession, MfaDevice]:
     """The signed-in session and the device in the path, one of the user's own, with a fresh sign-in (S17)."""
-    current = console.signed_in(request)
+    current = console.signed_in(request, also=also)
     device_id = request.path_params["device_id"]
     device = next((d for d in console.services.mfa.devices_of(current.user) if d.id == device_id), None)
     if device is None:
@@ -78,20 +79,25 @@ def submit_resync(console: Console, request: Request, form: Form) -> Response:
 # -- remove ---------------------------------------------------------------------------------------------------
 
 
+# A session signed in using alternative factors removes a lost device without its code: the recovery proof
+# stands in for it (and the session is fresh throughout, S17).
+
+
 def show_remove(console: Console, request: Request) -> Response:
-    current, device = own_device(console, request)
+    current, device = own_device(console, request, Reach.RECOVERY)
     return console.render(request, "remove.html", {"device": device}, current=current)
 
 
 def submit_remove(console: Console, request: Request, form: Form) -> Response:
-    current, device = own_device(console, request)
+    current, device = own_device(console, request, Reach.RECOVERY)
     console.check_session_form(request, form, current)
     user = current.user
+    no_code = current.session.stage is Stage.RECOVERY or device.is_passkey
+    code = None if no_code else form.text("code")
     try:
         # A current code of this very device, checked and spent by the one verifier, then deactivation and
         # deletion: one transaction (S17, S29). A passkey has no code: the fresh proof (own_device) is the one of
-        # the last sign-in or confirmation, with any of the user's devices.
-        code = None if device.is_passkey else form.text("code")
+        # the last sign-in or confirmation, with any of the user's devices; a recovery session has its own proof.
         console.services.mfa.remove(user, device.serial, actor=user, code=code, source_ip=client_address(request))
     except CodeRejected as rejected:
         error = console.error(request, rejected, error_messages.CODE_OF_THIS_DEVICE)

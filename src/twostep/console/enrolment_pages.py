@@ -18,7 +18,7 @@ from twostep.console.endpoints import route
 from twostep.console.forms import Form, two_codes
 from twostep.console.hardware_pages import HARDWARE
 from twostep.console.i18n import N_
-from twostep.console.pages import Console, Halt, redirect
+from twostep.console.pages import Console, Halt, Reach, redirect
 from twostep.console.passkey_pages import ASSIGN_PASSKEY, PASSKEY, start_registration
 from twostep.console.relying_party import passkey_support
 from twostep.mfa.errors import (
@@ -50,6 +50,8 @@ COMPATIBLE_APPS = (
     "FreeOTP",
     "Aegis Authenticator",
 )
+# A user who must assign a device first, and a session signed in using alternative factors, reach the wizard.
+WIZARD_REACH = Reach.ENROLMENT | Reach.RECOVERY
 TOO_MANY = N_("You already have 8 MFA devices, the most a user can have. Remove one before you assign another.")
 CHOOSE_TYPE = N_("Choose a device type.")
 
@@ -82,7 +84,7 @@ def discard_enrolment(console: Console, current: CurrentSession) -> None:
 
 def assign_session(console: Console, request: Request) -> tuple[CurrentSession, bool]:
     """The signed-in session, freshly authenticated (S17), and whether the user already has the most devices."""
-    current = console.signed_in(request)
+    current = console.signed_in(request, also=WIZARD_REACH)
     console.require_fresh(request, current, ASSIGN)
     return current, len(console.services.mfa.devices_of(current.user)) >= MAX_DEVICES_PER_USER
 
@@ -125,7 +127,7 @@ def submit_assign(console: Console, request: Request, form: Form) -> Response:
         error = console.gettext(request, CHOOSE_TYPE)
     else:
         discard_enrolment(console, current)  # starting again drops the previous unfinished device
-        current = console.signed_in(request)
+        current = console.signed_in(request, also=WIZARD_REACH)
         try:
             new = console.services.mfa.start_enrolment(current.user, name)
         except (InvalidDeviceName, DeviceAlreadyExists) as refused:
@@ -143,7 +145,7 @@ def submit_assign(console: Console, request: Request, form: Form) -> Response:
 def setup_session(console: Console, request: Request) -> tuple[CurrentSession, str]:
     """The signed-in session, freshly authenticated (S17), and the id of its wizard's device; without one, back
     to Security credentials."""
-    current = console.signed_in(request)
+    current = console.signed_in(request, also=WIZARD_REACH)
     device_id = unfinished_device_id(current)
     if device_id is None:
         raise Halt(redirect("/security-credentials"))
@@ -199,6 +201,8 @@ def submit_setup(console: Console, request: Request, form: Form) -> Response:
             return setup_page(console, request, current, device_id, console.error(request, refused))
     except NoSuchDevice:
         return device_gone(console, current)
+    # The device is assigned now and the change ended the user's sessions (S18): this one continues under a new
+    # id, without the wizard's device (and shows the recovery codes owed for a first device).
     return assigned_response(console, request, current, ENROLMENT_KEY, device.id)
 
 
@@ -206,7 +210,7 @@ def submit_setup(console: Console, request: Request, form: Form) -> Response:
 
 
 def cancel(console: Console, request: Request, form: Form) -> Response:
-    current = console.signed_in(request)
+    current = console.signed_in(request, also=WIZARD_REACH)
     console.check_session_form(request, form, current)
     discard_enrolment(console, current)
     return redirect("/security-credentials")

@@ -69,6 +69,11 @@ CODE_OF_THIS_DEVICE: Wording = {
 }
 
 
+# A recovery code (confirming a new set, signing in using alternative factors): one message whatever the reason.
+RECOVERY_CODE_REJECTED = N_("The recovery code is not valid. Check it and try again; each code works once.")
+RECOVERY_CODE_WORDING: Wording = {mfa.CodeRejected: RECOVERY_CODE_REJECTED, MfaFailed: RECOVERY_CODE_REJECTED}
+
+
 def message_for(failure: Exception, wording: Wording = NO_WORDING) -> str | None:
     """The msgid for a domain failure: the form's own wording first, then the table; None if neither names it."""
     for table in (wording, MESSAGES):

@@ -5,6 +5,7 @@ and `Halt`, the early exit with a ready response (a redirect, a refusal)."""
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -38,7 +39,24 @@ NOTICES = {
         "multi-factor authentication page."
     ),
     "device-resynced": N_("Your MFA device was resynchronised. Enter the next code it shows."),
+    "recovery-codes-saved": N_("Your recovery codes are saved. Keep them somewhere safe, apart from your MFA device."),
+    "recovery-session": N_(
+        "You signed in using alternative factors. Assign a new MFA device (or remove the lost one) to continue."
+    ),
+    "mfa-requirement-saved": N_("The MFA requirement for console users was saved."),
 }
+
+# Where a user who must have MFA and has none is sent (the Assign MFA device wizard, enrolment_pages.ASSIGN).
+ENROLMENT_PAGE = "/security-credentials/mfa/assign"
+RECOVERY_PAGE = "/security-credentials"
+
+
+class Reach(enum.Flag):
+    """Who besides a full signed-in session may open a page (Console.signed_in)."""
+
+    NONE = 0
+    ENROLMENT = enum.auto()  # a user who must assign an MFA device first (required MFA): the wizard
+    RECOVERY = enum.auto()  # a session signed in using alternative factors: Security credentials
 
 
 class Halt(Exception):
@@ -92,11 +110,16 @@ class Console:
         form_token = security.form_token(request)
         new_form_token = None if form_token else security.new_form_token()
         notice = NOTICES.get(request.query_params.get("notice", ""))
+        stage = current.session.stage if current else None
         values: dict[str, Any] = {
             "lang": language,
             "languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
             "current": current,
-            "signed_in": current is not None and current.session.stage is Stage.SIGNED_IN,
+            "signed_in": stage in (Stage.SIGNED_IN, Stage.RECOVERY),
+            # A recovery session, or a user who must assign an MFA device first: the console's links are of no use.
+            "restricted": stage is Stage.RECOVERY or bool(current and current.requirement.enrolment_only),
+            "mfa_grace_until": current.requirement.grace_until if current else None,
+            "now": self.services.clock.now(),
             "csrf_token": current.session.csrf_token if current else "",
             "form_token": form_token or new_form_token,
             "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
@@ -120,12 +143,22 @@ class Console:
 
     # -- sessions -----------------------------------------------------------------------------------------
 
-    def signed_in(self, request: Request) -> CurrentSession:
-        """The signed-in session, or a redirect to sign-in (a half-signed-in session gets nothing else, S14)."""
+    def signed_in(self, request: Request, *, also: Reach = Reach.NONE) -> CurrentSession:
+        """The signed-in session, or a redirect to sign-in (a half-signed-in session gets nothing else, S14).
+
+        A session signed in using alternative factors reaches only the pages that name Reach.RECOVERY, and a user
+        who must assign an MFA device first only those that name Reach.ENROLMENT: anything else sends them there.
+        """
+        stages = (Stage.SIGNED_IN, Stage.RECOVERY)
         try:
-            return self.services.signin.current(security.session_token(request))
+            current = self.services.signin.current(security.session_token(request), stage=stages)
         except SessionInvalid:
             raise Halt(redirect("/signin")) from None
+        if current.session.stage is Stage.RECOVERY and Reach.RECOVERY not in also:
+            raise Halt(redirect(RECOVERY_PAGE))
+        if current.requirement.enrolment_only and Reach.ENROLMENT not in also:
+            raise Halt(redirect(ENROLMENT_PAGE))
+        return current
 
     def half_signed_in(self, request: Request) -> CurrentSession:
         """The session that passed the password step and waits for its MFA code."""

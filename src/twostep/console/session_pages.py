@@ -12,7 +12,7 @@ from twostep.console.endpoints import route
 from twostep.console.enrolment_pages import discard_enrolment
 from twostep.console.error_messages import NO_WORDING
 from twostep.console.forms import Form
-from twostep.console.pages import Console, redirect
+from twostep.console.pages import Console, Reach, redirect
 from twostep.console.passkey_pages import PasskeyNotUsable, presented_passkey, prompt_context
 from twostep.console.signin_pages import chosen_device, signed_in_response, signed_out_response, signin_page
 from twostep.mfa.models import MfaDevice
@@ -54,14 +54,18 @@ def reauthenticate_page(
     return console.render(request, "reauthenticate.html", context, current=current, status=status, error=error)
 
 
+# A user who must assign an MFA device first re-authenticates (with the password) when the wizard outlasts the
+# fresh window.
+
+
 def show_reauthenticate(console: Console, request: Request) -> Response:
-    current = console.signed_in(request)
+    current = console.signed_in(request, also=Reach.ENROLMENT)
     devices = console.services.mfa.devices_of(current.user)
     return reauthenticate_page(console, request, current, devices, devices[0].id if devices else "")
 
 
 def submit_reauthenticate(console: Console, request: Request, form: Form) -> Response:
-    current = console.signed_in(request)
+    current = console.signed_in(request, also=Reach.ENROLMENT)
     devices = console.services.mfa.devices_of(current.user)
     console.check_session_form(request, form, current)
     device = chosen_device(devices, form)
@@ -94,7 +98,7 @@ def submit_reauthenticate(console: Console, request: Request, form: Form) -> Res
 
 def any_session(console: Console, request: Request) -> CurrentSession | None:
     token = security.session_token(request)
-    for stage in (Stage.SIGNED_IN, Stage.NEEDS_MFA):
+    for stage in (Stage.SIGNED_IN, Stage.RECOVERY, Stage.NEEDS_MFA):
         try:
             return console.services.signin.current(token, stage=stage)
         except SessionInvalid:
@@ -113,7 +117,7 @@ def sign_out(console: Console, request: Request, form: Form) -> Response:
 
 
 def sign_out_everywhere(console: Console, request: Request, form: Form) -> Response:
-    current = console.signed_in(request)
+    current = console.signed_in(request, also=Reach.ENROLMENT | Reach.RECOVERY)
     console.check_session_form(request, form, current)
     discard_enrolment(console, current)
     console.services.signin.sign_out_everywhere(current.user)

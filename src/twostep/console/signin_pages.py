@@ -74,7 +74,7 @@ def signed_out_response(request: Request, target: str) -> Response:
 
 def start(console: Console, request: Request) -> Response:
     try:
-        console.services.signin.current(security.session_token(request))
+        console.services.signin.current(security.session_token(request), stage=(Stage.SIGNED_IN, Stage.RECOVERY))
     except SessionInvalid:
         return redirect("/signin")
     return redirect("/console")

@@ -11,6 +11,8 @@ ROOT_USER_NAME = "root"
 class Account:
     id: str  # 12 decimal digits, like an AWS account id
     created_at: float
+    require_mfa: bool = False  # every IAM user must have an MFA device (the root user always must)
+    mfa_grace_until: float | None = None  # until then, users without one are let in with a countdown
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from twostep.identity.access_keys import (
     access_key_associated_data,
 )
 from twostep.identity.account_reports import AccountReports
+from twostep.identity.account_settings import AccountSettings
 from twostep.identity.errors import (
     EmailAlreadyRegistered,
     InvalidName,
@@ -58,7 +59,7 @@ def validate_email(email: str) -> str:
     return normalised
 
 
-class IdentityService(LoginProfiles, AccessKeys, AccountReports):
+class IdentityService(LoginProfiles, AccessKeys, AccountReports, AccountSettings):
     """Accounts and users here; login profiles, access keys and reports in their own modules, on one service."""
 
     def __init__(

@@ -64,3 +64,8 @@ class DeviceNotAssignedToUser(MfaError):
 
 class InvalidDeviceName(MfaError):
     pass
+
+
+class RecoveryCodesNeedMfa(MfaError):
+    def __init__(self) -> None:
+        super().__init__("Recovery codes are for users with an MFA device; assign one first.")

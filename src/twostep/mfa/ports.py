@@ -10,6 +10,7 @@ from twostep.crypto.keyring import Sealed
 from twostep.identity.models import Tag
 from twostep.identity.ports import UserRepository, UserSessions
 from twostep.mfa.models import MfaDevice
+from twostep.mfa.recovery_codes import RecoveryCodeStatus, StoredRecoveryCode
 from twostep.unit_of_work import UnitOfWork
 
 
@@ -76,6 +77,46 @@ class SourceThrottleRepository(Protocol):
     def set_delay(self, source: str, next_attempt_at: float) -> None: ...
 
 
+@dataclass(frozen=True)
+class ReservedRecoveryAttempt:
+    """A recovery-code attempt already counted as a failure (as ReservedAttempt is for a device)."""
+
+    failures: int
+    hash_key: Sealed
+    codes: tuple[StoredRecoveryCode, ...]
+
+
+class RecoveryCodeRepository(Protocol):
+    """A user's recovery codes: the sealed key they are hashed with, their hashes, and the set's attempt counter."""
+
+    def status(self, user_id: str) -> RecoveryCodeStatus | None: ...
+    def owe(self, user_id: str, account_id: str, hash_key: Sealed) -> None:
+        """Record that the user is owed a set (a first device was assigned): codes are made when first shown."""
+        ...
+
+    def replace(self, user_id: str, account_id: str, hash_key: Sealed, hashes: list[str], now: float) -> None:
+        """A new set: the old codes go, the counter starts again, nothing is owed any more."""
+        ...
+
+    def reserve_attempt(self, user_id: str, now: float, limit: int) -> ReservedRecoveryAttempt | None:
+        """Atomically count one failure before a code is evaluated (S35), unless the set is locked (failures >=
+        limit) or inside its delay, or the user has none. None means: do not evaluate."""
+        ...
+
+    def throttle_state(self, user_id: str) -> tuple[int, float] | None: ...
+    def set_delay(self, user_id: str, next_attempt_at: float) -> None: ...
+    def spend(self, user_id: str, position: int, now: float) -> bool:
+        """Spend an unspent code and clear the failures; False if it was spent meanwhile."""
+        ...
+
+    def confirm(self, user_id: str, now: float) -> None: ...
+    def spend_all(self, user_id: str, now: float) -> int:
+        """Spend every remaining code, owe nothing, clear the counter (break-glass reset); how many were left."""
+        ...
+
+    def reset_failures(self, user_id: str) -> None: ...
+
+
 class CodeCheckUnitOfWork(UnitOfWork, Protocol):
     """What CodeVerifier uses of the caller's unit of work (sign-in and STS hand it theirs)."""
 
@@ -87,7 +128,14 @@ class CodeCheckUnitOfWork(UnitOfWork, Protocol):
     def audit(self) -> AuditLog: ...
 
 
-class MfaUnitOfWork(CodeCheckUnitOfWork, Protocol):
+class RecoveryCheckUnitOfWork(CodeCheckUnitOfWork, Protocol):
+    """What CodeVerifier.verify_recovery_code uses of the caller's unit of work."""
+
+    @property
+    def recovery_codes(self) -> RecoveryCodeRepository: ...
+
+
+class MfaUnitOfWork(RecoveryCheckUnitOfWork, Protocol):
     @property
     def users(self) -> UserRepository: ...
     @property

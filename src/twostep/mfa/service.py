@@ -26,6 +26,7 @@ from twostep.mfa.errors import (
 )
 from twostep.mfa.models import MAX_DEVICES_PER_USER, DeviceKind, MfaDevice, device_serial, seed_associated_data
 from twostep.mfa.ports import MfaUnitOfWork
+from twostep.mfa.recovery import owe_after_assignment
 from twostep.mfa.verifier import AttemptContext, CodeVerifier
 from twostep.otp import generate_seed
 from twostep.unit_of_work import UnitOfWorkFactory
@@ -189,6 +190,7 @@ class MfaService:
         self._check_room(uow, user)
         if not uow.devices.assign(device.id, user.id, now):
             raise DeviceInUse()
+        owe_after_assignment(uow, self._keyring, user)  # a first device: recovery codes are owed (issue 14)
         uow.sessions.delete_for_user(user.id)  # S18: an MFA change ends the user's console sessions
         uow.audit.append(self._event("EnableMFADevice", device, actor, now, user, source_ip))
 

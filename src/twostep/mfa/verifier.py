@@ -9,6 +9,10 @@ failure counts even though the caller's operation fails.
 A passkey assertion takes the same path (verify_presented, S35): the same reservation, failure counter,
 progressive delays and lock, with the assertion's own check in place of the code's. A code presented for a
 passkey device is counted and refused without being evaluated.
+
+A recovery code (mfa/recovery_codes.py) takes the same path with the user's set of codes in the device's place:
+its own counter is reserved first, every stored hash is compared, the match is spent, and a failure gets the same
+delay, source throttle, lock and audit (`verify_recovery_code`).
 """
 
 from __future__ import annotations
@@ -20,9 +24,11 @@ from typing import NoReturn
 from twostep.audit.events import AuditEvent
 from twostep.clock import Clock
 from twostep.crypto.keyring import KeyRing
+from twostep.identity.models import User
 from twostep.mfa.errors import CodeRejected, RejectionReason
 from twostep.mfa.models import MfaDevice
-from twostep.mfa.ports import CodeCheckUnitOfWork, ReservedAttempt
+from twostep.mfa.ports import CodeCheckUnitOfWork, RecoveryCheckUnitOfWork, ReservedAttempt
+from twostep.mfa.recovery_codes import canonical, hash_key_associated_data, matching_code
 from twostep.otp import is_well_formed_code, matching_steps, time_step
 from twostep.throttling import Throttling, account_source_key
 
@@ -50,6 +56,42 @@ class AcceptedCode:
 
 
 @dataclass(frozen=True)
+class AcceptedRecoveryCode:
+    position: int
+
+
+@dataclass(frozen=True)
+class _Subject:
+    """What an attempt counts against - a device, or a user's recovery codes - as the audit log names it."""
+
+    account_id: str
+    details: dict[str, str]
+    rejected_event: str
+    locked_event: str
+    set_delay: Callable[[float], None]
+
+    @classmethod
+    def device(cls, uow: CodeCheckUnitOfWork, device: MfaDevice) -> _Subject:
+        return cls(
+            device.account_id,
+            {"serialNumber": device.serial},
+            "MfaCodeRejected",
+            "MfaDeviceLocked",
+            lambda until: uow.devices.set_delay(device.id, until),
+        )
+
+    @classmethod
+    def recovery_codes(cls, uow: RecoveryCheckUnitOfWork, user: User) -> _Subject:
+        return cls(
+            user.account_id,
+            {"userName": user.name},
+            "RecoveryCodeRejected",
+            "RecoveryCodesLocked",
+            lambda until: uow.recovery_codes.set_delay(user.id, until),
+        )
+
+
+@dataclass(frozen=True)
 class AttemptContext:
     purpose: str  # ConsoleLogin, EnableMFADevice, ResyncMFADevice, GetSessionToken, ...
     actor: str | None = None
@@ -72,7 +114,7 @@ class CodeVerifier:
         now = self._clock.now()
         reserved = self._reserve(uow, device, now, context, bypass_lock=False)
         if device.is_passkey:
-            self._fail(uow, device, now, reserved.failures, RejectionReason.WRONG, context)
+            self._fail(uow, _Subject.device(uow, device), now, context, RejectionReason.WRONG, reserved.failures)
         seed = self._keyring.open(reserved.seed, device.seed_associated_data)
         params = device.params  # a hardware token's own digits, period and hash; the defaults for an app
         current = time_step(now, params.period) + reserved.drift
@@ -97,7 +139,7 @@ class CodeVerifier:
         now = self._clock.now()
         reserved = self._reserve(uow, device, now, context, bypass_lock=resync)
         if device.is_passkey:
-            self._fail(uow, device, now, reserved.failures, RejectionReason.WRONG, context)
+            self._fail(uow, _Subject.device(uow, device), now, context, RejectionReason.WRONG, reserved.failures)
         seed = self._keyring.open(reserved.seed, device.seed_associated_data)
         params = device.params
         server_step = time_step(now, params.period)
@@ -129,25 +171,42 @@ class CodeVerifier:
         reserved = self._reserve(uow, device, now, context, bypass_lock=False)
         reason = evaluate()
         if reason is not None:
-            self._fail(uow, device, now, reserved.failures, reason, context)
+            self._fail(uow, _Subject.device(uow, device), now, context, reason, reserved.failures)
         uow.devices.reset_failures(device.id)
 
     def _reserve(
         self, uow: CodeCheckUnitOfWork, device: MfaDevice, now: float, context: AttemptContext, *, bypass_lock: bool
     ) -> ReservedAttempt:
-        source = account_source_key(device.account_id, context.source_ip)
-        if source is not None:  # S10: an address inside its delay has nothing evaluated, on any device
-            until = uow.source_throttles.wait_until(source, now, self.throttling.source_forget_after)
-            if until > now:
-                self._reject(uow, device, now, context, RejectionReason.THROTTLED, until - now, locked=False)
+        subject = _Subject.device(uow, device)
+        self._wait_for_source(uow, subject, now, context)
         reserved = uow.devices.reserve_attempt(device.id, now, self.throttling.max_failures, bypass_lock)
         if reserved is not None:
             return reserved
-        failures, next_attempt_at = uow.devices.throttle_state(device.id)
+        self._refuse_unreserved(uow, subject, uow.devices.throttle_state(device.id), now, context, bypass_lock)
+
+    def _wait_for_source(
+        self, uow: CodeCheckUnitOfWork, subject: _Subject, now: float, context: AttemptContext
+    ) -> None:
+        source = account_source_key(subject.account_id, context.source_ip)
+        if source is not None:  # S10: an address inside its delay has nothing evaluated, on any device
+            until = uow.source_throttles.wait_until(source, now, self.throttling.source_forget_after)
+            if until > now:
+                self._reject(uow, subject, now, context, RejectionReason.THROTTLED, until - now, locked=False)
+
+    def _refuse_unreserved(
+        self,
+        uow: CodeCheckUnitOfWork,
+        subject: _Subject,
+        state: tuple[int, float],
+        now: float,
+        context: AttemptContext,
+        bypass_lock: bool = False,
+    ) -> NoReturn:
+        failures, next_attempt_at = state
         locked = failures >= self.throttling.max_failures and not bypass_lock
         reason = RejectionReason.LOCKED if locked else RejectionReason.THROTTLED
         retry_after = None if locked else max(0.0, next_attempt_at - now)
-        self._reject(uow, device, now, context, reason, retry_after, locked=locked)
+        self._reject(uow, subject, now, context, reason, retry_after, locked=locked)
 
     def _settle(
         self,
@@ -171,33 +230,66 @@ class CodeVerifier:
             reason = RejectionReason.MALFORMED
         else:
             reason = RejectionReason.WRONG
-        self._fail(uow, device, now, reserved.failures, reason, context)
+        self._fail(uow, _Subject.device(uow, device), now, context, reason, reserved.failures)
+
+    # -- recovery codes ---------------------------------------------------------------------------------------
+
+    def verify_recovery_code(
+        self, uow: RecoveryCheckUnitOfWork, user: User, code: str, context: AttemptContext
+    ) -> AcceptedRecoveryCode:
+        """Check one of the user's recovery codes and spend it, by the same rules as a device's code: the source
+        waits out its delay, the set's counter is reserved before anything is evaluated (S35), every stored hash
+        is compared, and a failure is delayed, counted, locked at the limit and audited (CodeRejected)."""
+        now = self._clock.now()
+        subject = _Subject.recovery_codes(uow, user)
+        self._wait_for_source(uow, subject, now, context)
+        reserved = uow.recovery_codes.reserve_attempt(user.id, now, self.throttling.max_failures)
+        if reserved is None:
+            state = uow.recovery_codes.throttle_state(user.id)
+            if state is not None:
+                self._refuse_unreserved(uow, subject, state, now, context)
+            self._fail(uow, subject, now, context, RejectionReason.WRONG, 0)  # no codes at all: nothing matches
+        key = self._keyring.open(reserved.hash_key, hash_key_associated_data(user.id))
+        match = matching_code(key, code, reserved.codes)
+        if match is not None and not match.used and uow.recovery_codes.spend(user.id, match.position, now):
+            return AcceptedRecoveryCode(match.position)
+        if match is not None:
+            reason = RejectionReason.REPLAYED
+        elif canonical(code) is None:
+            reason = RejectionReason.MALFORMED
+        else:
+            reason = RejectionReason.WRONG
+        self._fail(uow, subject, now, context, reason, reserved.failures)
+
+    # -- failures ---------------------------------------------------------------------------------------------
 
     def _fail(
         self,
         uow: CodeCheckUnitOfWork,
-        device: MfaDevice,
+        subject: _Subject,
         now: float,
-        failures: int,
-        reason: RejectionReason,
         context: AttemptContext,
+        reason: RejectionReason,
+        failures: int,
     ) -> NoReturn:
-        """A reserved attempt failed: the device's delay, the source's count and delay, the lock's event."""
+        """A failed attempt: its subject's progressive delay, the source's count and delay, the lock's audit
+        event when this failure reached the limit, then the rejection (committed, raised)."""
         delay = self.throttling.delay_after(failures)
-        uow.devices.set_delay(device.id, now + delay)
-        source = account_source_key(device.account_id, context.source_ip)
+        if failures:
+            subject.set_delay(now + delay)
+        source = account_source_key(subject.account_id, context.source_ip)
         if source is not None:
-            from_source = uow.source_throttles.record_failure(source, now, self.throttling.source_forget_after)
-            uow.source_throttles.set_delay(source, now + self.throttling.source_delay_after(from_source))
+            counted = uow.source_throttles.record_failure(source, now, self.throttling.source_forget_after)
+            uow.source_throttles.set_delay(source, now + self.throttling.source_delay_after(counted))
         locked = failures >= self.throttling.max_failures
         if failures == self.throttling.max_failures:
-            uow.audit.append(self._event("MfaDeviceLocked", device, now, context, None))
-        self._reject(uow, device, now, context, reason, None if locked else delay or None, locked=locked)
+            uow.audit.append(self._event(subject.locked_event, subject, now, context, None))
+        self._reject(uow, subject, now, context, reason, None if locked else delay or None, locked=locked)
 
     def _reject(
         self,
         uow: CodeCheckUnitOfWork,
-        device: MfaDevice,
+        subject: _Subject,
         now: float,
         context: AttemptContext,
         reason: RejectionReason,
@@ -205,20 +297,20 @@ class CodeVerifier:
         *,
         locked: bool,
     ) -> NoReturn:
-        uow.audit.append(self._event("MfaCodeRejected", device, now, context, reason))
+        uow.audit.append(self._event(subject.rejected_event, subject, now, context, reason))
         uow.commit()
         raise CodeRejected(reason, retry_after, device_locked=locked)
 
     @staticmethod
     def _event(
-        name: str, device: MfaDevice, now: float, context: AttemptContext, reason: RejectionReason | None
+        name: str, subject: _Subject, now: float, context: AttemptContext, reason: RejectionReason | None
     ) -> AuditEvent:
         return AuditEvent(
             name,
-            device.account_id,
+            subject.account_id,
             now,
             actor=context.actor,
             source_ip=context.source_ip,
             error_code=reason.value if reason else None,
-            details={"serialNumber": device.serial, "purpose": context.purpose},
+            details={**subject.details, "purpose": context.purpose},
         )

@@ -17,8 +17,10 @@ import logging
 import os
 import secrets
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from twostep.audit.events import AuditEvent
 from twostep.clock import Clock
 from twostep.notify.messages import NOTIFYING_EVENTS, compose, is_notifying
 from twostep.notify.ports import Mailer, MailError, NotificationOutbox, PendingChain
@@ -46,10 +48,12 @@ class NotificationDispatcher:
         clock: Clock,
         settings: DispatchSettings | None = None,
         owner: str | None = None,
+        link_for: Callable[[AuditEvent], str | None] | None = None,
     ) -> None:
         self._outbox = outbox
         self._mailer = mailer
         self._clock = clock
+        self._link_for = link_for  # writes the sign-in link of a recovery request (signin/recovery_links.py)
         self.settings = settings or DispatchSettings()
         self.owner = owner or process_owner()
 
@@ -75,7 +79,8 @@ class NotificationDispatcher:
                 if is_notifying(event) and recipient and fresh:
                     if not outbox.renew(chain, self.owner, self._clock.now() + settings.lease):
                         return sent  # our lease ran out and another process took over
-                    self._mailer.send(compose(recorded, recipient))
+                    link = self._link_for(event) if self._link_for else None
+                    self._mailer.send(compose(recorded, recipient, link))
                     sent += 1
                 if not outbox.advance(chain, recorded.seq, self.owner):
                     return sent

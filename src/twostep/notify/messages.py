@@ -17,7 +17,7 @@ from twostep.notify.ports import Mail
 @dataclass(frozen=True)
 class Template:
     subject: str  # {who}
-    body: str  # {who}, {device}
+    body: str  # {who}, {device}; {link}, {remaining} and {setting} where the event has them
 
 
 TEMPLATES = {
@@ -49,6 +49,43 @@ TEMPLATES = {
         "A code from the MFA device {device} of {who} was submitted again after it had been used, and refused. "
         "Someone may have seen or intercepted a recent code.",
     ),
+    # Recovery and required MFA (issue 14, docs/recovery.md)
+    "SignInRecoveryRequested": Template(
+        "Sign-in link for {who} (alternative factors)",
+        "Someone entered the password of {who} and asked to sign in using alternative factors, because the MFA "
+        "device is lost or unavailable. To continue, open this link in the same browser within 15 minutes, then "
+        "enter one of your recovery codes:\n\n{link}\n\nThe link works once. If this was not you, someone knows "
+        "the password: do not open the link, sign in and change the password.",
+    ),
+    "ConsoleLoginWithRecoveryCode": Template(
+        "Recovery code used to sign in as {who}",
+        "A recovery code was used instead of an MFA device to sign in as {who}; {remaining} recovery codes remain. "
+        "Until a new MFA device is assigned (or the lost one deactivated) that session reaches only Security "
+        "credentials.",
+    ),
+    "RegenerateRecoveryCodes": Template(
+        "Recovery codes regenerated for {who}",
+        "New recovery codes were made for {who}; the earlier ones no longer work.",
+    ),
+    "RecoveryCodesLocked": Template(
+        "Recovery codes locked for {who}",
+        "The recovery codes of {who} were locked after too many wrong codes. They stay locked until an "
+        "administrator unlocks them (twostep user unlock) or resets MFA (twostep user reset-mfa).",
+    ),
+    "RecoveryCodeRejected": Template(
+        "An already used recovery code was tried for {who}",
+        "A recovery code of {who} was submitted again after it had been used, and refused. Someone may have a copy "
+        "of the saved codes: regenerate them.",
+    ),
+    "ResetMFA": Template(
+        "MFA reset for {who}",
+        "The operator reset MFA for {who} (twostep user reset-mfa): every MFA device was deactivated, every "
+        "recovery code spent and every console session ended. {who} must assign a new MFA device.",
+    ),
+    "UpdateAccountMfaRequirement": Template(
+        "MFA requirement changed for the account",
+        'The account\'s setting "Require MFA for all console users" is now {setting}.',
+    ),
 }
 RESET_REQUIRED = Template(
     "Password change required for {who}", "{who} must choose a new console password at the next sign-in."
@@ -63,7 +100,7 @@ FOOTER = (
 
 
 def is_notifying(event: AuditEvent) -> bool:
-    if event.event_name == "MfaCodeRejected":
+    if event.event_name in ("MfaCodeRejected", "RecoveryCodeRejected"):
         return event.error_code == "replayed"  # a wrong code is routine; a spent one being tried again is not
     return event.event_name in NOTIFYING_EVENTS and event.error_code is None
 
@@ -87,11 +124,20 @@ def _template(event: AuditEvent) -> Template:
     return TEMPLATES[event.event_name]
 
 
-def compose(recorded: RecordedEvent, to: str) -> Mail:
+def compose(recorded: RecordedEvent, to: str, link: str | None = None) -> Mail:
+    """The mail for an event; `link` is the sign-in link of a SignInRecoveryRequested event (never in the event
+    itself: the dispatcher derives it, signin/recovery_links.py)."""
     event = recorded.event
     who = subject_user(event)
     device = event.details.get("serialNumber")
     template = _template(event)
+    fields = {
+        "who": who,
+        "device": device or "(unnamed)",
+        "link": link or "(the link could not be made; ask again)",
+        "remaining": event.details.get("remaining", "?"),
+        "setting": "on" if event.details.get("requireMfa") else "off",
+    }
     when = datetime.fromtimestamp(event.at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     facts = [
         f"Account: {event.account_id}",
@@ -105,7 +151,7 @@ def compose(recorded: RecordedEvent, to: str) -> Mail:
     if event.actor:
         facts.append(f"Done by: {event.actor}")
     facts.append(f"Audit event: {event.event_name} (chain {recorded.chain}, #{recorded.seq})")
-    body = "\n".join([template.body.format(who=who, device=device or "(unnamed)"), "", *facts, "", FOOTER, ""])
+    body = "\n".join([template.body.format(**fields), "", *facts, "", FOOTER, ""])
     return Mail(
         to=to,
         subject="twostep: " + template.subject.format(who=who),

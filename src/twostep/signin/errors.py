@@ -22,3 +22,15 @@ class MfaFailed(Exception):
 
 class SessionInvalid(Exception):
     """No session, an expired one, or one that has not passed the MFA step."""
+
+
+class RecoveryLinkRefused(Exception):
+    """The mailed sign-in link is unknown, expired, spent, or was asked for by another browser's sign-in."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"recovery link refused: {reason}")
+        self.reason = reason  # unknown | expired | used | other-session
+
+
+class RecoveryNotOffered(Exception):
+    """This way back in is not open to the user (an IAM user asking for a mail, too many mails asked for)."""

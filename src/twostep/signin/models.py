@@ -7,11 +7,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from twostep.identity.models import User
+from twostep.signin.mfa_requirement import NOT_REQUIRED, MfaRequirement
 
 
 class Stage(enum.Enum):
     NEEDS_MFA = "needs_mfa"  # password accepted; reaches only the MFA page (S14)
     SIGNED_IN = "signed_in"
+    # Signed in using alternative factors (a recovery code, and for root a mailed link too): reaches only Security
+    # credentials until a new device is assigned or the lost one deactivated, then it becomes SIGNED_IN.
+    RECOVERY = "recovery"
+
+
+# Session data of a RECOVERY session: the devices its user signed in without, retired when a new one is assigned.
+LOST_DEVICES_KEY = "lost_devices"
 
 
 @dataclass(frozen=True)
@@ -44,3 +52,4 @@ class Grant:
 class CurrentSession:
     session: Session
     user: User
+    requirement: MfaRequirement = NOT_REQUIRED  # required MFA: enrolment only, or a grace period's countdown

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from twostep.identity.ports import UserRepository
+from twostep.identity.ports import AccountRepository, UserRepository
+from twostep.mfa.ports import RecoveryCheckUnitOfWork
 from twostep.passkeys.ports import PasskeyCheckUnitOfWork
 from twostep.signin.models import Session
+from twostep.signin.recovery_links import RecoveryLink
 
 
 class SessionRepository(Protocol):
@@ -27,3 +29,23 @@ class SignInUnitOfWork(PasskeyCheckUnitOfWork, Protocol):
     def users(self) -> UserRepository: ...
     @property
     def sessions(self) -> SessionRepository: ...
+    @property
+    def accounts(self) -> AccountRepository: ...
+
+
+class RecoveryLinkRepository(Protocol):
+    def add(self, link: RecoveryLink) -> None: ...
+    def get(self, link_id: str) -> RecoveryLink | None: ...
+    def count_since(self, user_id: str, since: float) -> int: ...
+    def use(self, link_id: str, now: float) -> bool:
+        """Spend the link if nobody has: True for exactly one request."""
+        ...
+
+    def withdraw_for_session(self, session_hash: str, now: float) -> None: ...
+
+
+class AlternativeFactorsUnitOfWork(SignInUnitOfWork, RecoveryCheckUnitOfWork, Protocol):
+    """Signing in using alternative factors: the sign-in's repositories, the recovery codes' and the links'."""
+
+    @property
+    def recovery_links(self) -> RecoveryLinkRepository: ...

@@ -10,7 +10,8 @@ from twostep.audit.events import AuditEvent
 from twostep.clock import Clock
 from twostep.identity.models import User
 from twostep.signin.errors import SessionInvalid
-from twostep.signin.models import CurrentSession, Grant, Session, Stage
+from twostep.signin.mfa_requirement import NOT_REQUIRED, requirement_for
+from twostep.signin.models import LOST_DEVICES_KEY, CurrentSession, Grant, Session, Stage
 from twostep.signin.ports import SignInUnitOfWork
 from twostep.signin.settings import SignInSettings
 from twostep.unit_of_work import UnitOfWorkFactory
@@ -27,22 +28,28 @@ class Sessions:
     _clock: Clock
     settings: SignInSettings
 
-    def current(self, token: str | None, *, stage: Stage = Stage.SIGNED_IN) -> CurrentSession:
-        """The live session of a token at the given stage, or SessionInvalid; refreshes the idle timer."""
+    def current(self, token: str | None, *, stage: Stage | tuple[Stage, ...] = Stage.SIGNED_IN) -> CurrentSession:
+        """The live session of a token at the given stage (or one of them), or SessionInvalid; refreshes the idle
+        timer. A signed-in session also says whether its user must assign an MFA device first (required MFA)."""
         if not token:
             raise SessionInvalid()
         now = self._clock.now()
         with self._uow() as uow:
             session = self._live(uow, token, now)
-            if session.stage is not stage:
+            if session.stage not in (stage if isinstance(stage, tuple) else (stage,)):
                 raise SessionInvalid()
             user = uow.users.get(session.user_id)
             if user is None:
                 raise SessionInvalid()
+            requirement = NOT_REQUIRED
+            if session.stage is Stage.SIGNED_IN:
+                has_device = uow.devices.count_for_user(user.id) > 0
+                account = None if has_device or user.is_root else uow.accounts.get(user.account_id)
+                requirement = requirement_for(user, account, has_device, now)
             if now - session.last_seen_at > 60:  # a write per minute at most, not per request
                 uow.sessions.touch(session.id_hash, now)
                 uow.commit()
-        return CurrentSession(session, user)
+        return CurrentSession(session, user, requirement)
 
     def update_data(self, session: Session, data: dict[str, object]) -> None:
         with self._uow() as uow:
@@ -67,6 +74,8 @@ class Sessions:
         """Whether the password (and, for a user with MFA, a code) was proved within the fresh window (S17)."""
         now = self._clock.now()
         session = current.session
+        if session.stage is Stage.RECOVERY:  # the alternative factors were proved for this short session alone
+            return True
         window = self.settings.fresh_window
         if now - session.authenticated_at > window:
             return False
@@ -82,7 +91,7 @@ class Sessions:
         of possession: pass that device as proved_device_id.
         """
         now = self._clock.now()
-        if session.stage is not Stage.SIGNED_IN:
+        if session.stage not in (Stage.SIGNED_IN, Stage.RECOVERY):
             raise SessionInvalid()
         with self._uow() as uow:
             mfa_at, mfa_device_id = session.mfa_at, session.mfa_device_id
@@ -106,6 +115,8 @@ class Sessions:
             now - session.last_seen_at > self.settings.idle_timeout
             or now - session.created_at > self.settings.absolute_timeout
         ):
+            raise SessionInvalid()
+        if session.stage is Stage.RECOVERY and now - session.created_at > self.settings.recovery_session_lifetime:
             raise SessionInvalid()
         return session
 
@@ -132,13 +143,14 @@ class Sessions:
         mfa_at: float | None,
         mfa_device_id: str | None,
     ) -> Grant:
-        """A new id for the same signed-in session: its start (absolute timeout) and data carry over."""
+        """A new id for the same signed-in session: its start (absolute timeout) and data carry over (a recovery
+        session's list of lost devices excepted: the successor is an ordinary session)."""
         fresh = self._new_session(session.user_id, Stage.SIGNED_IN, now, authenticated_at=authenticated_at)
         carried = replace(
             fresh.session,
             created_at=session.created_at,
             mfa_at=mfa_at,
             mfa_device_id=mfa_device_id,
-            data=dict(session.data),
+            data={key: value for key, value in session.data.items() if key != LOST_DEVICES_KEY},
         )
         return Grant(fresh.token, carried)

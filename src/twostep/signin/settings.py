@@ -17,3 +17,6 @@ class SignInSettings:
         default_factory=lambda: Throttling(max_failures=100, base_delay=1.0, max_delay=60.0)
     )
     fresh_window: float = 5 * 60  # S17: sensitive changes need a password (and code) proved this recently
+    # A session signed in using alternative factors: long enough to set up a new authenticator, and fresh (S17)
+    # throughout, since the proof it rests on is spent and cannot be repeated by re-authenticating.
+    recovery_session_lifetime: float = 15 * 60

@@ -68,13 +68,24 @@ class SqlAccountRepository:
     def add(self, account: Account) -> None:
         self._c.execute(accounts.insert().values(id=account.id, created_at=account.created_at))
 
+    @staticmethod
+    def _account(row: Any) -> Account:
+        return Account(row.id, row.created_at, row.require_mfa, row.mfa_grace_until)
+
     def get(self, account_id: str) -> Account | None:
         row = self._c.execute(sa.select(accounts).where(accounts.c.id == account_id)).first()
-        return Account(row.id, row.created_at) if row else None
+        return self._account(row) if row else None
 
     def all(self) -> list[Account]:
         rows = self._c.execute(sa.select(accounts).order_by(accounts.c.created_at)).all()
-        return [Account(r.id, r.created_at) for r in rows]
+        return [self._account(r) for r in rows]
+
+    def set_mfa_requirement(self, account_id: str, required: bool, grace_until: float | None) -> None:
+        self._c.execute(
+            accounts.update()
+            .where(accounts.c.id == account_id)
+            .values(require_mfa=required, mfa_grace_until=grace_until)
+        )
 
 
 class SqlUserRepository:

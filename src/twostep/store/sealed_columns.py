@@ -10,7 +10,8 @@ import sqlalchemy as sa
 
 from twostep.identity.access_keys import access_key_associated_data
 from twostep.mfa.models import seed_associated_data
-from twostep.store.tables import access_keys, mfa_devices, temporary_credentials
+from twostep.mfa.recovery_codes import hash_key_associated_data
+from twostep.store.tables import access_keys, mfa_devices, recovery_code_sets, temporary_credentials
 from twostep.sts.terms import temporary_secret_associated_data
 
 
@@ -36,5 +37,13 @@ SEALED_COLUMNS = (
         "secret_key_id",
         "secret_blob",
         temporary_secret_associated_data,
+    ),
+    SealedColumn(
+        "recovery_code_sets.hash_key",
+        recovery_code_sets,
+        "user_id",
+        "hash_key_id",
+        "hash_key_blob",
+        hash_key_associated_data,
     ),
 )

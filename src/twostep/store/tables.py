@@ -22,6 +22,10 @@ accounts = sa.Table(
     metadata,
     sa.Column("id", sa.String(12), primary_key=True),
     sa.Column("created_at", sa.Float, nullable=False),
+    # Required MFA (revision 0008): every IAM user must have a device (the root user always must); until
+    # mfa_grace_until, users without one are let in with a banner.
+    sa.Column("require_mfa", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("mfa_grace_until", sa.Float, nullable=True),
 )
 
 users = sa.Table(
@@ -335,4 +339,47 @@ webauthn_challenges = sa.Table(
     sa.Column("challenge", sa.LargeBinary, nullable=False),
     sa.Column("expires_at", sa.Float, nullable=False),
     sa.Column("device_id", sa.String(32), nullable=True),  # an authentication challenge's device
+)
+
+# Recovery codes (revision 0008): one set per user - the key its codes are hashed with (sealed by the key ring, so
+# a rotation re-seals it and the hashes stay valid), whether a new set is owed (a first device was assigned), and its
+# attempt counter, reserved before a code is evaluated as a device's is (mfa/verifier.py) - and the keyed hashes of
+# its codes, each spent once.
+recovery_code_sets = sa.Table(
+    "recovery_code_sets",
+    metadata,
+    sa.Column("user_id", sa.String(32), sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("account_id", sa.String(12), sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("hash_key_id", sa.String(64), nullable=False),
+    sa.Column("hash_key_blob", sa.LargeBinary, nullable=False),
+    sa.Column("pending", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("issued_at", sa.Float, nullable=True),
+    sa.Column("confirmed_at", sa.Float, nullable=True),
+    sa.Column("failures", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_attempt_at", sa.Float, nullable=False, server_default="0"),
+)
+
+recovery_codes = sa.Table(
+    "recovery_codes",
+    metadata,
+    sa.Column(
+        "user_id", sa.String(32), sa.ForeignKey("recovery_code_sets.user_id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("code_hash", sa.String(64), nullable=False),
+    sa.Column("used_at", sa.Float, nullable=True),
+)
+
+# The root user's mailed sign-in links (revision 0008): single use, short-lived, bound to the half-signed-in session
+# that asked for one. The link's token is a MAC of its id under a key derived from the key ring: it is stored nowhere.
+recovery_links = sa.Table(
+    "recovery_links",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("user_id", sa.String(32), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("session_hash", sa.String(64), nullable=False),
+    sa.Column("key_id", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),
+    sa.Column("used_at", sa.Float, nullable=True),
 )

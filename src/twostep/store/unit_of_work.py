@@ -15,6 +15,7 @@ from twostep.store.identity_repository import SqlAccessKeyRepository, SqlAccount
 from twostep.store.owned_policy_repository import SqlOwnedPolicyRepository
 from twostep.store.passkey_repository import SqlChallengeRepository, SqlPasskeyRepository
 from twostep.store.policy_repository import SqlPolicyRepository
+from twostep.store.recovery_repository import SqlRecoveryCodeRepository, SqlRecoveryLinkRepository
 from twostep.store.role_repository import SqlRoleRepository
 from twostep.store.session_repository import SqlSessionRepository
 from twostep.store.source_throttle_repository import SqlSourceThrottleRepository
@@ -38,6 +39,8 @@ class SqlUnitOfWork:
     tokens: SqlTokenRepository
     passkeys: SqlPasskeyRepository
     challenges: SqlChallengeRepository
+    recovery_codes: SqlRecoveryCodeRepository
+    recovery_links: SqlRecoveryLinkRepository
 
     def __init__(
         self,
@@ -90,6 +93,8 @@ class SqlUnitOfWork:
         self.tokens = SqlTokenRepository(connection)
         self.passkeys = SqlPasskeyRepository(connection)
         self.challenges = SqlChallengeRepository(connection)
+        self.recovery_codes = SqlRecoveryCodeRepository(connection)
+        self.recovery_links = SqlRecoveryLinkRepository(connection)
         return self
 
     @property

@@ -14,3 +14,26 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   });
 });
+
+// Recovery codes: Copy puts the codes on the clipboard, Print prints the page (both shown only with JavaScript).
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("button[data-copy]").forEach(function (button) {
+    var list = document.getElementById(button.getAttribute("data-copy"));
+    if (!list || !navigator.clipboard) {
+      return;
+    }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var codes = Array.prototype.map.call(list.querySelectorAll("code"), function (code) {
+        return code.textContent;
+      });
+      navigator.clipboard.writeText(codes.join("\n") + "\n");
+    });
+  });
+  document.querySelectorAll("button[data-print]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      window.print();
+    });
+  });
+});
