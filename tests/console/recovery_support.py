@@ -32,6 +32,7 @@ PUBLIC = {
     "/signin/iam",
     "/signin/mfa",
     "/signin/mfa/resync",
+    "/signin/mfa/passkey/options",
     "/signin/recovery",
     "/signin/recovery/email",
     "/signin/recovery/verify",
@@ -42,11 +43,14 @@ WIZARD = {
     "/security-credentials/mfa/assign",
     "/security-credentials/mfa/assign/setup",
     "/security-credentials/mfa/assign/cancel",
+    "/security-credentials/mfa/assign/passkey",
+    "/security-credentials/mfa/assign/passkey/options",
+    "/security-credentials/mfa/assign/hardware",
 }
 # What a session signed in using alternative factors may open, and a user who must assign a device first.
 RECOVERY_REACH = {"/security-credentials", "/security-credentials/mfa/{device_id}/remove", "/signout-everywhere"}
 RECOVERY_REACH |= WIZARD
-ENROLMENT_REACH = {"/reauthenticate", "/signout-everywhere"} | WIZARD
+ENROLMENT_REACH = {"/reauthenticate", "/reauthenticate/passkey/options", "/signout-everywhere"} | WIZARD
 
 
 @dataclass

@@ -114,7 +114,7 @@ def submit_assign(console: Console, request: Request, form: Form) -> Response:
         error = console.gettext(request, TOO_MANY)
     elif device_type == PASSKEY:
         discard_enrolment(console, current)  # an unfinished authenticator-app device goes
-        refused = start_registration(console, request, console.signed_in(request), name)
+        refused = start_registration(console, request, console.signed_in(request, also=WIZARD_REACH), name)
         if refused is None:
             return redirect(ASSIGN_PASSKEY)
         error = refused

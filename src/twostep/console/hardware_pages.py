@@ -16,7 +16,7 @@ from twostep.console.assignment import assigned_response
 from twostep.console.endpoints import route
 from twostep.console.forms import Form, two_codes
 from twostep.console.i18n import N_
-from twostep.console.pages import Console
+from twostep.console.pages import Console, Reach
 from twostep.mfa.errors import CodeRejected, DeviceInUse, DeviceLimitExceeded, NoSuchDevice
 from twostep.mfa.models import MAX_DEVICES_PER_USER
 from twostep.signin.models import CurrentSession
@@ -35,7 +35,7 @@ def routes(console: Console) -> list[BaseRoute]:
 
 
 def hardware_session(console: Console, request: Request) -> tuple[CurrentSession, bool]:
-    current = console.signed_in(request)
+    current = console.signed_in(request, also=Reach.ENROLMENT | Reach.RECOVERY)  # the wizard's reach
     console.require_fresh(request, current, HARDWARE)
     return current, len(console.services.mfa.devices_of(current.user)) >= MAX_DEVICES_PER_USER
 

@@ -18,7 +18,7 @@ from twostep.console.assignment import assigned_response
 from twostep.console.endpoints import route
 from twostep.console.forms import Form
 from twostep.console.i18n import N_
-from twostep.console.pages import Console, Halt, redirect
+from twostep.console.pages import Console, Halt, Reach, redirect
 from twostep.console.relying_party import PasskeySupport, passkey_support
 from twostep.mfa.errors import DeviceLimitExceeded, InvalidDeviceName, MfaError, NoSuchDevice
 from twostep.mfa.models import MfaDevice
@@ -34,6 +34,10 @@ SIGNIN_OPTIONS = "/signin/mfa/passkey/options"
 REAUTHENTICATION_OPTIONS = "/reauthenticate/passkey/options"
 NOT_A_PASSKEY = N_("Choose a passkey or security key.")
 NOT_RECENT = N_("Your sign-in is no longer recent. Reload the page and confirm it's you.")
+
+
+# The wizard is open to a user who must assign a device first and to a session signed in using alternative factors.
+WIZARD_REACH = Reach.ENROLMENT | Reach.RECOVERY
 
 
 class PasskeyNotUsable(Exception):
@@ -86,7 +90,7 @@ def start_registration(console: Console, request: Request, current: CurrentSessi
 
 
 def registration_session(console: Console, request: Request) -> tuple[CurrentSession, str]:
-    current = console.signed_in(request)
+    current = console.signed_in(request, also=WIZARD_REACH)
     name = current.session.data.get(PASSKEY_KEY)
     if not isinstance(name, str):
         raise Halt(redirect("/security-credentials"))
@@ -125,7 +129,7 @@ def submit_registration(console: Console, request: Request, form: Form) -> Respo
 
 
 def registration_options(console: Console, request: Request, form: Form) -> Response:
-    current = console.signed_in(request)
+    current = console.signed_in(request, also=WIZARD_REACH)
     console.check_session_form(request, form, current)
     if not isinstance(current.session.data.get(PASSKEY_KEY), str):
         return refusal(console.gettext(request, NOT_A_PASSKEY), status=409)
@@ -157,7 +161,7 @@ def signin_options(console: Console, request: Request, form: Form) -> Response:
 
 
 def reauthentication_options(console: Console, request: Request, form: Form) -> Response:
-    return assertion_options(console, request, form, console.signed_in(request))
+    return assertion_options(console, request, form, console.signed_in(request, also=Reach.ENROLMENT))
 
 
 def presented_passkey(console: Console, request: Request, form: Form) -> PresentedPasskey:
