@@ -90,7 +90,7 @@ def assign_passkey(page: Page, server: RunningServer, name: str, labels: dict[st
     expect(passkey).to_be_enabled()
     expect(passkey).to_be_checked()  # first in AWS's order, and usable here
     expect(page.get_by_label(labels["app"])).to_be_enabled()
-    expect(page.get_by_label(labels["hardware"])).to_be_disabled()
+    expect(page.get_by_label(labels["hardware"])).to_be_enabled()
     names = page.locator(".card-choice label").all_inner_texts()
     assert names == [labels["passkey"], labels["app"], labels["hardware"]]
     page.get_by_label(labels["device name"]).fill(name)
