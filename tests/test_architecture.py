@@ -157,3 +157,13 @@ def test_only_the_ceremony_module_imports_the_webauthn_library() -> None:
     module parses WebAuthn data."""
     found = violations(("webauthn",), None, exempt=("twostep.passkeys.ceremony",))
     assert not found, "only twostep.passkeys.ceremony may import webauthn:\n" + "\n".join(found)
+
+
+def test_no_module_grows_past_three_hundred_lines() -> None:
+    """A module past ~300 lines holds more than one concept (the team's rule): split it along a seam."""
+    long = [
+        f"  src/{path.relative_to(SOURCE.parent)}: {n} lines"
+        for path in modules()
+        if (n := len(path.read_text(encoding="utf-8").splitlines())) > 300
+    ]
+    assert not long, "modules over 300 lines:\n" + "\n".join(long)

@@ -30,7 +30,7 @@ from twostep.mfa.errors import (
     NoSuchDevice,
 )
 from twostep.mfa.models import MAX_DEVICES_PER_USER
-from twostep.mfa.service import DEVICE_NAME
+from twostep.mfa.new_devices import DEVICE_NAME
 from twostep.otp import base32_secret, key_uri, qr_svg
 from twostep.signin.models import CurrentSession
 

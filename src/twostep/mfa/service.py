@@ -5,41 +5,30 @@ The same rules serve the console and the IAM API; every code goes through CodeVe
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from collections.abc import Callable
 
 from twostep.audit.events import AuditEvent
 from twostep.clock import Clock
 from twostep.crypto.keyring import KeyRing
-from twostep.identity import aws_ids
 from twostep.identity.models import Tag, User
 from twostep.identity.principal import Principal
-from twostep.identity.tags import checked_tags, with_tags, without_tags
+from twostep.identity.tags import with_tags, without_tags
 from twostep.mfa.errors import (
     DeviceAlreadyExists,
     DeviceInUse,
     DeviceLimitExceeded,
     DeviceNotAssignedToUser,
     DeviceStillAssigned,
-    InvalidDeviceName,
     NoSuchDevice,
 )
-from twostep.mfa.models import MAX_DEVICES_PER_USER, DeviceKind, MfaDevice, device_serial, seed_associated_data
+from twostep.mfa.models import MAX_DEVICES_PER_USER, DeviceKind, MfaDevice
+from twostep.mfa.new_devices import DEVICE_NAME as DEVICE_NAME
+from twostep.mfa.new_devices import NewDevice as NewDevice
+from twostep.mfa.new_devices import new_virtual_device
 from twostep.mfa.ports import MfaUnitOfWork
 from twostep.mfa.recovery import owe_after_assignment
 from twostep.mfa.verifier import AttemptContext, CodeVerifier
-from twostep.otp import generate_seed
 from twostep.unit_of_work import UnitOfWorkFactory
-
-# AWS VirtualMFADeviceName: [\w+=,.@-]+ ; the serial (ARN) must stay within 256 characters.
-DEVICE_NAME = re.compile(r"[\w+=,.@-]{1,226}", re.ASCII)
-DEVICE_PATH = re.compile(r"/|/[\x21-\x7e]*/")
-
-
-@dataclass(frozen=True)
-class NewDevice:
-    device: MfaDevice
-    seed: bytes  # handed out once, for the QR code and the secret key
 
 
 class MfaService:
@@ -54,7 +43,7 @@ class MfaService:
     def create_virtual_device(
         self, account_id: str, name: str, *, actor: Principal, path: str = "/", tags: tuple[Tag, ...] = ()
     ) -> NewDevice:
-        new = self._new_device(account_id, name, actor, path, tags)
+        new = new_virtual_device(self._keyring, self._clock.now(), account_id, name, actor, path, tags)
         with self._uow() as uow:
             if uow.devices.by_serial(account_id, new.device.serial) is not None:
                 raise DeviceAlreadyExists(new.device.serial)
@@ -67,7 +56,7 @@ class MfaService:
         """A new device for the user to enrol (the console's wizard). The user's own unfinished leftover of that
         name (closed browser, expired session) is discarded in the same transaction: enrolment starts afresh with
         a new seed (S7). Anyone else's device, and an assigned one, keeps its name (DeviceAlreadyExists)."""
-        new = self._new_device(user.account_id, name, user, "/", ())
+        new = new_virtual_device(self._keyring, self._clock.now(), user.account_id, name, user, "/", ())
         now = new.device.created_at
         with self._uow() as uow:
             leftover = uow.devices.by_serial(user.account_id, new.device.serial)
@@ -80,27 +69,6 @@ class MfaService:
             uow.audit.append(self._event("CreateVirtualMFADevice", new.device, user, now))
             uow.commit()
         return new
-
-    def _new_device(self, account_id: str, name: str, actor: Principal, path: str, tags: tuple[Tag, ...]) -> NewDevice:
-        if not DEVICE_NAME.fullmatch(name):
-            raise InvalidDeviceName("Device names use 1 to 226 letters, digits and + = , . @ _ - characters.")
-        if not DEVICE_PATH.fullmatch(path) or len(path) > 512:
-            raise InvalidDeviceName("A path begins and ends with '/' and holds printable ASCII characters.")
-        tags = checked_tags(tags)
-        device_id = aws_ids.new_device_id()
-        seed = generate_seed()  # S7: fresh for every device, never reused
-        device = MfaDevice(
-            id=device_id,
-            account_id=account_id,
-            path=path,
-            name=name,
-            serial=device_serial(account_id, path, name),
-            seed=self._keyring.seal(seed, seed_associated_data(device_id)),
-            created_at=self._clock.now(),
-            created_by=actor.entity_id,
-            tags=tags,
-        )
-        return NewDevice(device, seed)
 
     @staticmethod
     def _unfinished_by(device: MfaDevice, account_id: str, actor: User) -> bool:
@@ -283,29 +251,29 @@ class MfaService:
             uow.commit()
 
     def set_tags(self, account_id: str, serial: str, tags: tuple[Tag, ...], *, actor: Principal) -> None:
-        now = self._clock.now()
-        with self._uow() as uow:
-            device = self._existing(uow, account_id, serial)
-            uow.devices.set_tags(device.id, tags)
-            uow.audit.append(self._event("TagMFADevice", device, actor, now))
-            uow.commit()
+        self._retag(account_id, serial, lambda _: tags, "TagMFADevice", actor)
 
     def add_tags(self, account_id: str, serial: str, tags: tuple[Tag, ...], *, actor: Principal) -> None:
         """TagMFADevice: a tag whose key exists (in any case) is replaced; 50 at most."""
-        now = self._clock.now()
-        with self._uow() as uow:
-            device = self._existing(uow, account_id, serial)
-            uow.devices.set_tags(device.id, with_tags(device.tags, tags))
-            uow.audit.append(self._event("TagMFADevice", device, actor, now))
-            uow.commit()
+        self._retag(account_id, serial, lambda old: with_tags(old, tags), "TagMFADevice", actor)
 
     def remove_tags(self, account_id: str, serial: str, keys: tuple[str, ...], *, actor: Principal) -> None:
         """UntagMFADevice: keys the device does not have are ignored."""
+        self._retag(account_id, serial, lambda old: without_tags(old, keys), "UntagMFADevice", actor)
+
+    def _retag(
+        self,
+        account_id: str,
+        serial: str,
+        change: Callable[[tuple[Tag, ...]], tuple[Tag, ...]],
+        event: str,
+        actor: Principal,
+    ) -> None:
         now = self._clock.now()
         with self._uow() as uow:
             device = self._existing(uow, account_id, serial)
-            uow.devices.set_tags(device.id, without_tags(device.tags, keys))
-            uow.audit.append(self._event("UntagMFADevice", device, actor, now))
+            uow.devices.set_tags(device.id, change(device.tags))
+            uow.audit.append(self._event(event, device, actor, now))
             uow.commit()
 
     def unlock(self, account_id: str, serial: str, *, actor: Principal) -> None:

@@ -25,39 +25,30 @@ from twostep.audit.events import AuditEvent
 from twostep.clock import Clock
 from twostep.crypto.keyring import KeyRing
 from twostep.identity.models import User
+from twostep.mfa.attempts import (  # re-exported: callers import them with the verifier
+    ENROLMENT_LAST_STEPS as ENROLMENT_LAST_STEPS,
+)
+from twostep.mfa.attempts import (
+    STEPS_BEHIND as STEPS_BEHIND,
+)
+from twostep.mfa.attempts import (
+    AcceptedCode as AcceptedCode,
+)
+from twostep.mfa.attempts import (
+    AcceptedRecoveryCode as AcceptedRecoveryCode,
+)
+from twostep.mfa.attempts import (
+    AttemptContext as AttemptContext,
+)
+from twostep.mfa.attempts import (
+    resync_search_steps as resync_search_steps,
+)
 from twostep.mfa.errors import CodeRejected, RejectionReason
 from twostep.mfa.models import MfaDevice
 from twostep.mfa.ports import CodeCheckUnitOfWork, RecoveryCheckUnitOfWork, ReservedAttempt
 from twostep.mfa.recovery_codes import canonical, hash_key_associated_data, matching_code
 from twostep.otp import is_well_formed_code, matching_steps, time_step
 from twostep.throttling import Throttling, account_source_key
-
-# S2: a single code is accepted at steps T-1 and T of the server's clock (plus the device's learnt drift).
-# T-1 covers a code typed just before its 30 s window closed; T+1 is not accepted.
-STEPS_BEHIND = 1
-# Enrolment: code 2 is the step after code 1, and code 2 may be the current or the previous step (the user
-# may have waited for the next code before submitting both).
-ENROLMENT_LAST_STEPS = (-1, 0)
-# Resync: two consecutive codes, searched this many seconds either side of the server's time (AWS resyncs
-# devices whose clocks drifted by minutes; hardware tokens drift over the years): 20 steps of 30 s, 10 of 60 s.
-# Two consecutive 6-digit codes make a guess ~1e-12 per step. The offset found is stored as the device's drift
-# (in its own steps), and every later check centres its narrow window on it.
-RESYNC_SEARCH_SECONDS = 600
-
-
-def resync_search_steps(period: int) -> int:
-    return RESYNC_SEARCH_SECONDS // period
-
-
-@dataclass(frozen=True)
-class AcceptedCode:
-    step: int
-    drift: int
-
-
-@dataclass(frozen=True)
-class AcceptedRecoveryCode:
-    position: int
 
 
 @dataclass(frozen=True)
@@ -89,13 +80,6 @@ class _Subject:
             "RecoveryCodesLocked",
             lambda until: uow.recovery_codes.set_delay(user.id, until),
         )
-
-
-@dataclass(frozen=True)
-class AttemptContext:
-    purpose: str  # ConsoleLogin, EnableMFADevice, ResyncMFADevice, GetSessionToken, ...
-    actor: str | None = None
-    source_ip: str | None = None
 
 
 class CodeVerifier:
