@@ -32,6 +32,7 @@ NOTICES = {
     "resynced": N_("The MFA device was resynchronised."),
     "removed": N_("The MFA device was removed."),
     "user-created": N_("The user was created."),
+    "device-deactivated": N_("The user's MFA device was deactivated, and the user's console sessions ended."),
     "signed-out": N_("You signed out."),
     "signed-out-everywhere": N_("You signed out of every session."),
     "mfa-ended": N_(

@@ -1,9 +1,7 @@
-"""Users: the root user, and IAM users whose policies allow it, create IAM users with a console password and
-list them."""
+"""Users: the root user, and IAM users whose policies allow it, create IAM users with a console password, list them
+with their MFA devices, and deactivate a user's device (a lost phone) with a fresh MFA proof of their own."""
 
 from __future__ import annotations
-
-from collections import Counter
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -15,15 +13,25 @@ from twostep.console.endpoints import route
 from twostep.console.forms import Form
 from twostep.console.i18n import N_
 from twostep.console.pages import Console, redirect
-from twostep.identity.errors import InvalidName, PasswordRejected, UserAlreadyExists
+from twostep.identity.errors import InvalidName, NoSuchUser, PasswordRejected, UserAlreadyExists
+from twostep.mfa.errors import MfaError
+from twostep.mfa.models import MfaDevice
 from twostep.policy.language import access
 from twostep.signin.models import CurrentSession
 
 NOT_ALLOWED = N_("Your policies do not allow you to manage users.")
+NOT_ALLOWED_TO_DEACTIVATE = N_("Your policies do not allow you to deactivate this user's MFA devices.")
+OWN_MFA_FIRST = N_(
+    "Deactivating another user's MFA device needs a fresh MFA proof of your own: assign an MFA device first."
+)
+DEACTIVATE = "/users/mfa/deactivate"
 
 
 def routes(console: Console) -> list[BaseRoute]:
-    return [route(console, "/users", get=show_users, post=create_user)]
+    return [
+        route(console, "/users", get=show_users, post=create_user),
+        route(console, DEACTIVATE, post=deactivate_device),
+    ]
 
 
 def allowed(console: Console, request: Request, current: CurrentSession, action: str, resource: str) -> bool:
@@ -53,9 +61,11 @@ def users_page(
 ) -> Response:
     account_id = current.user.account_id
     users = console.services.identity.users(account_id)
-    devices = Counter(d.user_id for d in console.services.mfa.devices_in_account(account_id, assigned=True))
+    devices: dict[str, list[MfaDevice]] = {}
+    for device in console.services.mfa.devices_in_account(account_id, assigned=True):
+        devices.setdefault(device.user_id or "", []).append(device)
     context = {
-        "users": [(user, devices[user.id]) for user in users],
+        "users": [(user, devices.get(user.id, [])) for user in users],
         "name": name,
         "signin_url": f"{security.own_origin(request)}/signin/iam?account={account_id}",
     }
@@ -79,3 +89,23 @@ def create_user(console: Console, request: Request, form: Form) -> Response:
     except (InvalidName, PasswordRejected, UserAlreadyExists) as refused:
         return users_page(console, request, current, name, console.error(request, refused))
     return redirect("/users?notice=user-created")
+
+
+def deactivate_device(console: Console, request: Request, form: Form) -> Response:
+    """An administrator (iam:DeactivateMFADevice on the user) deactivates one of a user's devices, as
+    DeactivateMFADevice does, after proving their own MFA within minutes (S17): re-authentication if it is older."""
+    current = may_manage_users(console, request)
+    console.check_session_form(request, form, current)
+    account_id = current.user.account_id
+    name, serial = form.text("user_name", strip=True), form.text("serial", strip=True)
+    if not allowed(console, request, current, "iam:DeactivateMFADevice", f"arn:aws:iam::{account_id}:user/{name}"):
+        raise console.refuse(request, console.gettext(request, NOT_ALLOWED_TO_DEACTIVATE))
+    if not console.services.mfa.devices_of(current.user):
+        return users_page(console, request, current, error=console.gettext(request, OWN_MFA_FIRST))
+    console.require_fresh(request, current, "/users")
+    try:
+        user = console.services.identity.user(account_id, name)
+        console.services.mfa.deactivate(user, serial, actor=current.user, source_ip=client_address(request))
+    except (NoSuchUser, MfaError) as refused:
+        return users_page(console, request, current, error=console.error(request, refused))
+    return redirect("/users?notice=device-deactivated")
