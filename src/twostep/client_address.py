@@ -19,8 +19,11 @@ def client_origin(connection: HTTPConnection) -> ClientOrigin:
     app = connection.scope.get("app")
     proxies = getattr(getattr(app, "state", None), "trusted_proxies", NO_PROXIES)
     peer = connection.client.host if connection.client else None
+    scheme = connection.scope.get("scheme", "http")
+    if not proxies.networks:  # the default: no header is read at all (this runs several times per request)
+        return ClientOrigin(peer, scheme == "https")
     headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in connection.scope["headers"]]
-    return proxies.client(peer, connection.url.scheme, headers)
+    return proxies.client(peer, scheme, headers)
 
 
 def client_address(connection: HTTPConnection) -> str | None:

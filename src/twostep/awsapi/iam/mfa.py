@@ -7,13 +7,14 @@ base32 text (boto3 hands its bytes to the caller) and inside a real QR code of t
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from twostep.awsapi.context import CallContext
 from twostep.awsapi.iam.shapes import listed_user_name, named_user, tags_in, tags_out, user_shape
 from twostep.awsapi.protocol.errors import ApiError
 from twostep.awsapi.protocol.paging import decode_marker, keyset_page, marker_key, max_items, paginate
 from twostep.identity.models import User
+from twostep.identity.principal import Principal
 from twostep.mfa.errors import NoSuchDevice
 from twostep.mfa.models import MfaDevice
 from twostep.otp import base32_secret, key_uri, qr_png
@@ -51,6 +52,12 @@ MFA_NEEDED_FOR_DEVICE_CHANGES = (
 )
 
 
+class TwoCodeChange(Protocol):
+    def __call__(
+        self, user: User, serial: str, code1: str, code2: str, *, actor: Principal, source_ip: str | None = None
+    ) -> object: ...
+
+
 def require_mfa_of_device_owners(context: CallContext) -> None:
     """A caller who has an active MFA device changes devices (theirs or, as an administrator, anyone's) only with
     MFA present. Without it a stolen long-term key could enrol the thief's own device and then pass every
@@ -60,34 +67,29 @@ def require_mfa_of_device_owners(context: CallContext) -> None:
     caller = context.caller
     if caller.mfa_present or caller.user is None:
         return
-    if any(device.assigned for device in context.services.mfa.devices_of(caller.user)):
+    if context.services.mfa.devices_of(caller.user):  # a user's devices are the ones assigned to them
         raise ApiError("AccessDenied", MFA_NEEDED_FOR_DEVICE_CHANGES, 403)
 
 
-def enable_mfa_device(context: CallContext, params: dict[str, Any]) -> None:
+def change_with_two_codes(context: CallContext, params: dict[str, Any], change: TwoCodeChange) -> None:
+    """EnableMFADevice and ResyncMFADevice: a named user's device, two consecutive codes, the caller as actor."""
     require_mfa_of_device_owners(context)
-    user = context.user_named(params["UserName"])
-    context.services.mfa.enable(
-        user,
+    change(
+        context.user_named(params["UserName"]),
         params["SerialNumber"],
         params["AuthenticationCode1"],
         params["AuthenticationCode2"],
         actor=context.caller.principal,
         source_ip=context.source_ip,
     )
+
+
+def enable_mfa_device(context: CallContext, params: dict[str, Any]) -> None:
+    change_with_two_codes(context, params, context.services.mfa.enable)
 
 
 def resync_mfa_device(context: CallContext, params: dict[str, Any]) -> None:
-    require_mfa_of_device_owners(context)
-    user = context.user_named(params["UserName"])
-    context.services.mfa.resync(
-        user,
-        params["SerialNumber"],
-        params["AuthenticationCode1"],
-        params["AuthenticationCode2"],
-        actor=context.caller.principal,
-        source_ip=context.source_ip,
-    )
+    change_with_two_codes(context, params, context.services.mfa.resync)
 
 
 def deactivate_mfa_device(context: CallContext, params: dict[str, Any]) -> None:
