@@ -4,11 +4,13 @@ The caller's identity-based policies are evaluated against the action's resource
 request context (twostep.policy.language.access): explicit Deny beats Allow, no Allow means AccessDenied, the root
 user may do everything in its own account, and GetSessionToken/GetCallerIdentity need no permission at all.
 Handlers see only the caller's own account (S26), whatever this module decides. Everything here is asked of the
-services.
+services. The console asks :func:`decide_action` too (console/user_authorization.py): a page's action is decided
+exactly as the API action it stands for, on the same resource, with the same condition keys.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from twostep.awsapi.action_resources import (
@@ -20,20 +22,22 @@ from twostep.awsapi.action_resources import (
 )
 from twostep.awsapi.context import CallContext
 from twostep.awsapi.protocol.errors import ApiError
+from twostep.bootstrap import Services
 from twostep.groups.errors import NoSuchGroup
 from twostep.identity.errors import NoSuchUser
 from twostep.identity.models import User
+from twostep.identity.principal import Principal
 from twostep.policy.language.access import RequestEnvironment, decide, denial_message
-from twostep.policy.language.evaluator import Decision
+from twostep.policy.language.evaluator import Decision, Explanation
 from twostep.roles.errors import NoSuchRole
 
 
-def _directory(context: CallContext) -> Directory:
-    services, account_id = context.services, context.caller.account_id
+def _directory(services: Services, principal: Principal, user_named: Callable[[str], User]) -> Directory:
+    account_id = principal.account_id
 
     def find_user(name: str) -> User | None:
         try:
-            return context.user_named(name)
+            return user_named(name)
         except NoSuchUser:
             return None
 
@@ -49,7 +53,28 @@ def _directory(context: CallContext) -> Directory:
             return None
         return entity.arn
 
-    return Directory(account_id, context.caller.principal, find_user, find_key_owner, find_arn)
+    return Directory(account_id, principal, find_user, find_key_owner, find_arn)
+
+
+def decide_action(
+    services: Services,
+    principal: Principal,
+    service: str,
+    action: str,
+    params: Mapping[str, Any],
+    environment: RequestEnvironment,
+    user_named: Callable[[str], User] | None = None,
+) -> tuple[str, Explanation]:
+    """The resource ``service:action`` with these parameters is decided on, and the decision of the principal's
+    identity-based policies (the root user: always allowed in its account). ``user_named`` finds a user of the
+    principal's account by name (NoSuchUser otherwise); by default the identity service is asked."""
+    find = user_named or (lambda name: services.identity.user(principal.account_id, name))
+    resource = resource_arn(service, action, params, _directory(services, principal, find))
+    if principal.is_root:
+        return resource, Explanation(Decision.ALLOW, None)
+    permissions = services.policies.policies_for(principal)
+    extra = condition_keys(service, action, params)
+    return resource, decide(permissions, principal, f"{service}:{action}", resource, environment, extra)
 
 
 def environment_of(context: CallContext) -> RequestEnvironment:
@@ -72,10 +97,15 @@ def authorize(context: CallContext, params: dict[str, Any]) -> None:
     principal = context.caller.principal
     if principal.is_root:
         return
-    action = f"{context.service}:{context.action}"
-    resource = resource_arn(context.service, context.action, params, _directory(context))
-    permissions = context.services.policies.policies_for(principal)
-    extra = condition_keys(context.service, context.action, params)
-    explanation = decide(permissions, principal, action, resource, environment_of(context), extra)
+    resource, explanation = decide_action(
+        context.services,
+        principal,
+        context.service,
+        context.action,
+        params,
+        environment_of(context),
+        context.user_named,
+    )
     if explanation.decision is not Decision.ALLOW:
+        action = f"{context.service}:{context.action}"
         raise ApiError("AccessDenied", denial_message(principal, action, resource, explanation.decision), 403)

@@ -20,6 +20,10 @@ from twostep.console import (
     recovery_code_pages,
     session_pages,
     signin_pages,
+    user_credential_pages,
+    user_delete_pages,
+    user_detail_pages,
+    user_policy_pages,
     users_pages,
 )
 from twostep.console.pages import Console
@@ -37,6 +41,10 @@ def console_routes(services: Services) -> list[BaseRoute]:
         *hardware_pages.routes(console),
         *passkey_pages.routes(console),
         *users_pages.routes(console),
+        *user_detail_pages.routes(console),
+        *user_credential_pages.routes(console),
+        *user_policy_pages.routes(console),
+        *user_delete_pages.routes(console),
         *language_pages.routes(console),
         *recovery_code_pages.routes(console),
         *alternative_factor_pages.routes(console),

@@ -12,9 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from twostep.console.i18n import N_
+from twostep.groups import errors as groups
 from twostep.identity import errors as identity
 from twostep.mfa import errors as mfa
 from twostep.passkeys import errors as passkeys
+from twostep.policy.language.errors import PolicyTooLarge
+from twostep.policy.stored import errors as policies
 from twostep.signin.errors import MfaFailed, SignInFailed
 
 Wording = Mapping[type[Exception], str]
@@ -34,6 +37,25 @@ MESSAGES: Mapping[type[Exception], str] = {
     identity.PasswordTooShort: N_("Password should have at least 8 characters."),
     identity.PasswordTooLong: N_("Password should have at most 128 characters."),
     identity.PasswordTooCommon: N_("Password is too common; choose one that is harder to guess."),
+    # a user's credentials and permissions (user_*_pages.py); changed meanwhile by someone else, or at a quota
+    identity.AccessKeyLimit: N_("This user already has 2 access keys, the most a user may have. Delete one first."),
+    identity.NoSuchAccessKey: N_("This access key does not exist (any more). Reload the page."),
+    identity.LoginProfileExists: N_("This user already has a console password."),
+    identity.NoLoginProfile: N_("This user has no console password."),
+    identity.UserHasDependents: N_("The user still has credentials, policies or groups: remove them first."),
+    identity.NoSuchUser: N_("The user does not exist (any more). Reload the page."),
+    mfa.NoSuchDevice: N_("This MFA device does not exist (any more). Reload the page."),
+    mfa.DeviceNotAssignedToUser: N_("This MFA device is not assigned to this user (any more). Reload the page."),
+    groups.NoSuchGroup: N_("The group does not exist (any more). Reload the page."),
+    groups.NotAMember: N_("The user is not a member of this group (any more)."),
+    groups.GroupLimitExceeded: N_("A user may be in at most 10 groups. Remove the user from a group first."),
+    policies.NoSuchPolicy: N_("The policy does not exist (any more), or is not attached to this user."),
+    policies.InvalidPolicyName: N_("Policy names use 1 to 128 letters, digits and + = , . @ _ - characters."),
+    policies.PolicyLimitExceeded: N_(
+        "This would exceed the user's quota: at most 10 managed policies, and 2,048 characters of inline "
+        "policies (white space not counted)."
+    ),
+    PolicyTooLarge: N_("The policy document is too large: a user's inline policies hold at most 2,048 characters."),
     # MFA devices: the console creates devices at path "/", so an invalid name is always the device name
     mfa.CodeRejected: MFA_FAILED,
     mfa.InvalidDeviceName: N_("Device names use 1 to 226 letters, digits and + = , . @ _ - characters."),

@@ -14,12 +14,16 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from twostep.awsapi.authorization import decide_action
 from twostep.bootstrap import Services
+from twostep.client_address import client_address
 from twostep.console import security
 from twostep.console.error_messages import NO_WORDING, Wording, message_for
 from twostep.console.forms import Form
 from twostep.console.i18n import LANGUAGE_NAMES, LANGUAGES, N_, negotiate
 from twostep.console.rendering import Templates
+from twostep.policy.language.access import RequestEnvironment
+from twostep.policy.language.evaluator import Decision
 from twostep.signin.errors import SessionInvalid
 from twostep.signin.models import CurrentSession, Stage
 
@@ -45,6 +49,21 @@ NOTICES = {
         "You signed in using alternative factors. Assign a new MFA device (or remove the lost one) to continue."
     ),
     "mfa-requirement-saved": N_("The MFA requirement for console users was saved."),
+    # a user's page (user_*_pages.py)
+    "access-key-activated": N_("The access key is active."),
+    "access-key-deactivated": N_("The access key is inactive. Requests signed with it are refused."),
+    "access-key-deleted": N_("The access key was deleted."),
+    "console-password-created": N_("Console access is enabled: the user signs in with this password."),
+    "console-password-reset": N_("The console password was reset, and the user's console sessions ended."),
+    "console-password-removed": N_("Console access is disabled, and the user's console sessions ended."),
+    "password-reset-required": N_("The user must set a new password at the next sign-in."),
+    "group-added": N_("The user was added to the group."),
+    "group-removed": N_("The user was removed from the group."),
+    "policy-attached": N_("The policy was attached."),
+    "policy-detached": N_("The policy was detached."),
+    "inline-policy-saved": N_("The inline policy was saved."),
+    "inline-policy-deleted": N_("The inline policy was deleted."),
+    "user-deleted": N_("The user was deleted."),
 }
 
 # Where a user who must have MFA and has none is sent (the Assign MFA device wizard, enrolment_pages.ASSIGN).
@@ -121,6 +140,7 @@ class Console:
             "restricted": stage is Stage.RECOVERY or bool(current and current.requirement.enrolment_only),
             "mfa_grace_until": current.requirement.grace_until if current else None,
             "now": self.services.clock.now(),
+            "may_list_users": stage is Stage.SIGNED_IN and current is not None and self._lists_users(request, current),
             "csrf_token": current.session.csrf_token if current else "",
             "form_token": form_token or new_form_token,
             "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
@@ -141,6 +161,31 @@ class Console:
 
     def bad_request(self, request: Request) -> Halt:
         return self.refuse(request, self.gettext(request, N_("The form could not be read.")), status=400)
+
+    # -- permissions --------------------------------------------------------------------------------------
+
+    def decide(
+        self, request: Request, current: CurrentSession, action: str, params: Mapping[str, Any]
+    ) -> tuple[str, bool]:
+        """The resource and the decision for IAM ``action`` with the API's parameters, made as the API makes it
+        (awsapi.authorization.decide_action) in the console session's context: a console sign-in is a temporary
+        session, with aws:MultiFactorAuthPresent true when the MFA step was passed."""
+        environment = RequestEnvironment(
+            now=self.services.clock.now(),
+            temporary=True,
+            mfa_authenticated_at=current.session.mfa_at,
+            source_ip=client_address(request),
+            secure_transport=security.is_https(request),
+        )
+        resource, explanation = decide_action(self.services, current.user, "iam", action, params, environment)
+        return resource, explanation.decision is Decision.ALLOW
+
+    def allows(self, request: Request, current: CurrentSession, action: str, params: Mapping[str, Any]) -> bool:
+        return self.decide(request, current, action, params)[1]
+
+    def _lists_users(self, request: Request, current: CurrentSession) -> bool:
+        """The Users link: for whoever may call iam:ListUsers (the root user, an administrator)."""
+        return current.user.is_root or self.allows(request, current, "ListUsers", {})
 
     # -- sessions -----------------------------------------------------------------------------------------
 

@@ -13,17 +13,14 @@ from twostep.console.endpoints import route
 from twostep.console.forms import Form
 from twostep.console.i18n import N_
 from twostep.console.pages import Console, redirect
+from twostep.console.user_credential_pages import deactivation_refused
+from twostep.console.user_detail_pages import user_url
 from twostep.identity.errors import InvalidName, NoSuchUser, PasswordRejected, UserAlreadyExists
 from twostep.mfa.errors import MfaError
 from twostep.mfa.models import MfaDevice
-from twostep.policy.language import access
 from twostep.signin.models import CurrentSession
 
 NOT_ALLOWED = N_("Your policies do not allow you to manage users.")
-NOT_ALLOWED_TO_DEACTIVATE = N_("Your policies do not allow you to deactivate this user's MFA devices.")
-OWN_MFA_FIRST = N_(
-    "Deactivating another user's MFA device needs a fresh MFA proof of your own: assign an MFA device first."
-)
 DEACTIVATE = "/users/mfa/deactivate"
 
 
@@ -34,30 +31,21 @@ def routes(console: Console) -> list[BaseRoute]:
     ]
 
 
-def allowed(console: Console, request: Request, current: CurrentSession, action: str, resource: str) -> bool:
-    """The same identity-policy decision the API makes, in the console session's context: a console sign-in is a
-    temporary session, with aws:MultiFactorAuthPresent true when the MFA step was passed."""
-    environment = access.RequestEnvironment(
-        now=console.services.clock.now(),
-        temporary=True,
-        mfa_authenticated_at=current.session.mfa_at,
-        source_ip=client_address(request),
-        secure_transport=security.is_https(request),
-    )
-    policies = console.services.policies.policies_for(current.user)
-    return access.is_allowed(policies, current.user, action, resource, environment)
-
-
 def may_manage_users(console: Console, request: Request) -> CurrentSession:
     """The signed-in session, if its policies allow iam:ListUsers; else a refusal."""
     current = console.signed_in(request)
-    if not allowed(console, request, current, "iam:ListUsers", f"arn:aws:iam::{current.user.account_id}:user/"):
+    if not console.allows(request, current, "ListUsers", {}):
         raise console.refuse(request, console.gettext(request, NOT_ALLOWED))
     return current
 
 
 def users_page(
-    console: Console, request: Request, current: CurrentSession, name: str = "", error: str | None = None
+    console: Console,
+    request: Request,
+    current: CurrentSession,
+    name: str = "",
+    error: str | None = None,
+    status: int = 400,
 ) -> Response:
     account_id = current.user.account_id
     users = console.services.identity.users(account_id)
@@ -67,10 +55,10 @@ def users_page(
     context = {
         "users": [(user, devices.get(user.id, [])) for user in users],
         "name": name,
+        "user_url": user_url,
         "signin_url": f"{security.own_origin(request)}/signin/iam?account={account_id}",
     }
-    status = 400 if error else 200
-    return console.render(request, "users.html", context, current=current, status=status, error=error)
+    return console.render(request, "users.html", context, current=current, status=status if error else 200, error=error)
 
 
 def show_users(console: Console, request: Request) -> Response:
@@ -82,7 +70,7 @@ def create_user(console: Console, request: Request, form: Form) -> Response:
     console.check_session_form(request, form, current)
     account_id = current.user.account_id
     name = form.text("name", strip=True)
-    if not allowed(console, request, current, "iam:CreateUser", f"arn:aws:iam::{account_id}:user/{name}"):
+    if not console.allows(request, current, "CreateUser", {"UserName": name}):
         raise console.refuse(request, console.gettext(request, NOT_ALLOWED))
     try:
         console.services.identity.create_user(account_id, name, actor=current.user, password=form.text("password"))
@@ -93,19 +81,18 @@ def create_user(console: Console, request: Request, form: Form) -> Response:
 
 def deactivate_device(console: Console, request: Request, form: Form) -> Response:
     """An administrator (iam:DeactivateMFADevice on the user) deactivates one of a user's devices, as
-    DeactivateMFADevice does, after proving their own MFA within minutes (S17): re-authentication if it is older."""
+    DeactivateMFADevice does, after proving their own MFA within minutes (S17): re-authentication if it is older.
+    The same rule as on the user's page (user_credential_pages.deactivation_refused)."""
     current = may_manage_users(console, request)
     console.check_session_form(request, form, current)
-    account_id = current.user.account_id
     name, serial = form.text("user_name", strip=True), form.text("serial", strip=True)
-    if not allowed(console, request, current, "iam:DeactivateMFADevice", f"arn:aws:iam::{account_id}:user/{name}"):
-        raise console.refuse(request, console.gettext(request, NOT_ALLOWED_TO_DEACTIVATE))
-    if not console.services.mfa.devices_of(current.user):
-        return users_page(console, request, current, error=console.gettext(request, OWN_MFA_FIRST))
-    console.require_fresh(request, current, "/users")
+    refused = deactivation_refused(console, request, current, name, serial, "/users")
+    if refused:
+        status = 400 if console.allows(request, current, "DeactivateMFADevice", {"UserName": name}) else 403
+        return users_page(console, request, current, error=refused, status=status)
     try:
-        user = console.services.identity.user(account_id, name)
+        user = console.services.identity.user(current.user.account_id, name)
         console.services.mfa.deactivate(user, serial, actor=current.user, source_ip=client_address(request))
-    except (NoSuchUser, MfaError) as refused:
-        return users_page(console, request, current, error=console.error(request, refused))
+    except (NoSuchUser, MfaError) as refused_change:
+        return users_page(console, request, current, error=console.error(request, refused_change))
     return redirect("/users?notice=device-deactivated")

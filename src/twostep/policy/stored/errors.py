@@ -29,3 +29,10 @@ class InvalidPolicyArn(PolicyStoreError):
 
 class PolicyNotModifiable(PolicyStoreError):
     """An AWS managed policy cannot be deleted or changed."""
+
+
+class InvalidPolicyName(PolicyStoreError):
+    """A policy name outside IAM's pattern: 1 to 128 of letters, digits and + = , . @ _ - (AWS InvalidInput)."""
+
+    def __init__(self) -> None:
+        super().__init__("Policy names use 1 to 128 letters, digits and + = , . @ _ - characters.")

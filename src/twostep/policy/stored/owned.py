@@ -9,6 +9,7 @@ in its transaction.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -17,11 +18,13 @@ from twostep.audit.events import AuditEvent
 from twostep.clock import Clock
 from twostep.identity.principal import Principal
 from twostep.policy.language.document import counted_size, parse_policy
-from twostep.policy.stored.errors import NoSuchPolicy, PolicyLimitExceeded
+from twostep.policy.stored.errors import InvalidPolicyName, NoSuchPolicy, PolicyLimitExceeded
 from twostep.policy.stored.models import AWS_MANAGED_POLICIES, ManagedPolicy, OwnedPolicy
 from twostep.policy.stored.ports import OwnerType, PolicyUnitOfWork
 from twostep.policy.stored.visibility import visible_policy
 from twostep.unit_of_work import UnitOfWorkFactory
+
+POLICY_NAME = re.compile(r"[\w+=,.@-]{1,128}", re.ASCII)
 
 
 class Owner(Protocol):
@@ -64,6 +67,8 @@ class OwnedPolicies:
         self.kind = kind
 
     def put(self, account_id: str, owner_name: str, name: str, document: str, *, actor: Principal) -> None:
+        if not POLICY_NAME.fullmatch(name):
+            raise InvalidPolicyName()
         parse_policy(document, max_size=None)
         kind = self.kind
         now = self._clock.now()
