@@ -90,6 +90,7 @@ def delete_page(
     status: int = 200,
 ) -> Response:
     context = {"user": user, "user_url": user_url, "attached": attached_to(console, user)}
+    status = 400 if error and status == 200 else status
     return console.render(request, "user_delete.html", context, current=current, status=status, error=error)
 
 
