@@ -44,8 +44,6 @@ MESSAGES: Mapping[type[Exception], str] = {
     identity.NoLoginProfile: N_("This user has no console password."),
     identity.UserHasDependents: N_("The user still has credentials, policies or groups: remove them first."),
     identity.NoSuchUser: N_("The user does not exist (any more). Reload the page."),
-    mfa.NoSuchDevice: N_("This MFA device does not exist (any more). Reload the page."),
-    mfa.DeviceNotAssignedToUser: N_("This MFA device is not assigned to this user (any more). Reload the page."),
     groups.NoSuchGroup: N_("The group does not exist (any more). Reload the page."),
     groups.NotAMember: N_("The user is not a member of this group (any more)."),
     groups.GroupLimitExceeded: N_("A user may be in at most 10 groups. Remove the user from a group first."),
