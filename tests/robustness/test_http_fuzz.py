@@ -239,6 +239,13 @@ FIELDS = [
     "form_token",
     "credential",
     "assertion",
+    "key_id",
+    "status",
+    "group",
+    "policy_arn",
+    "policy_name",
+    "document",
+    "confirm",
 ]
 
 
@@ -267,6 +274,25 @@ def console_routes(world: World) -> dict[str, list[str]]:
         device + "/remove": ["code"],
         "/security-credentials/mfa/MFADNOSUCHDEVICE/remove": ["code"],
         "/users": ["name", "password"],
+        # a user's page (issue 16): alice's, a name that needs the "~" escape, and one that names nobody
+        "/users/alice": [],
+        "/users/~..": [],
+        "/users/nobody%2F..": [],
+        "/users/alice/mfa/deactivate": ["serial"],
+        "/users/alice/access-keys/create": [],
+        "/users/alice/access-keys/update": ["key_id", "status"],
+        "/users/alice/access-keys/delete": ["key_id"],
+        "/users/alice/console-password": ["password", "password_again", "require_reset"],
+        "/users/alice/console-password/remove": [],
+        "/users/alice/console-password/require-reset": [],
+        "/users/alice/groups/add": ["group"],
+        "/users/alice/groups/remove": ["group"],
+        "/users/alice/policies/attach": ["policy_arn"],
+        "/users/alice/policies/detach": ["policy_arn"],
+        "/users/alice/policies/inline": ["policy_name", "document", "existing"],
+        "/users/alice/policies/inline?policy=own": [],
+        "/users/alice/policies/inline/delete": ["policy_name"],
+        "/users/alice/delete": ["confirm", "remove_attached"],
         "/language": ["language", "next"],
         "/console": [],
         "/security-credentials": [],
@@ -289,6 +315,10 @@ def console_requests(draw: st.DrawFn, world: World) -> dict[str, Any]:
         "en",
         "/security-credentials",
         "https://evil.example/",
+        "Inactive",
+        "on",
+        "arn:aws:iam::aws:policy/AdministratorAccess",
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}',
     ]
     routes = console_routes(world)
     path = draw(st.sampled_from(sorted(routes)))
