@@ -24,7 +24,16 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
-    return Settings.from_environment(Path(args.data_dir), getattr(args, "database_url", None))
+    from twostep.store.engine import normalise_url, split_pool_mode
+
+    settings = Settings.from_environment(Path(args.data_dir), getattr(args, "database_url", None))
+    try:
+        _url, pool_mode = split_pool_mode(normalise_url(settings.database_url))
+    except ValueError as exc:  # the URL's own syntax, or its pool_mode option
+        raise CommandError(f"--database-url / TWOSTEP_DATABASE_URL: {exc}") from exc
+    if pool_mode is not None and settings.is_sqlite:
+        raise CommandError("--database-url / TWOSTEP_DATABASE_URL: pool_mode is for PostgreSQL behind a pooler")
+    return settings
 
 
 def initialised_settings(args: argparse.Namespace) -> Settings:

@@ -124,13 +124,36 @@ def normalise_url(url: str) -> str:
     return url
 
 
+# `?pool_mode=transaction` on a PostgreSQL URL says a pooler such as PgBouncer in transaction pooling mode sits in
+# front (docs/deploy.md): consecutive transactions of one client connection may then run on different server
+# connections, so nothing may outlive a transaction on the server. twostep sets no session state (no SET, no
+# advisory lock, no LISTEN, no cursor WITH HOLD) whatever the mode; the one thing it must turn off is psycopg's
+# server-side prepared statements (prepared after 5 uses of a query, on the server connection of the moment).
+POOL_MODE = "pool_mode"
+POOL_MODES = ("session", "transaction")
+
+
 def create_engine(url: str) -> sa.Engine:
-    url = normalise_url(url)
+    url, pool_mode = split_pool_mode(normalise_url(url))
     if url.startswith("sqlite"):
+        if pool_mode is not None:
+            raise ValueError(f"the database URL's {POOL_MODE} option is for PostgreSQL behind a pooler, not SQLite")
         return _sqlite_engine(url)
-    engine = sa.create_engine(url, pool_size=10, max_overflow=20)
+    connect_args: dict[str, Any] = {"prepare_threshold": None} if pool_mode == "transaction" else {}
+    engine = sa.create_engine(url, pool_size=10, max_overflow=20, connect_args=connect_args)
     _ping_when_idle(engine)
     return engine
+
+
+def split_pool_mode(url: str) -> tuple[str, str | None]:
+    """The URL without twostep's own `pool_mode` option (libpq knows no such option), and its value."""
+    parsed = sa.engine.make_url(url)
+    if POOL_MODE not in parsed.query:
+        return url, None
+    mode = parsed.query[POOL_MODE]
+    if not isinstance(mode, str) or mode not in POOL_MODES:
+        raise ValueError(f"the database URL's {POOL_MODE} must be one of {', '.join(POOL_MODES)}, not {mode!r}")
+    return parsed.difference_update_query([POOL_MODE]).render_as_string(hide_password=False), mode
 
 
 # A pooled connection that sat unused this long is pinged before it is handed out (one round trip), so one that a
