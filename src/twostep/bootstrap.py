@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from twostep.audit.head_signature import HeadSigner
@@ -63,7 +64,7 @@ def build(settings: Settings, *, clock: Clock | None = None, keyring: KeyRing | 
     database = Database(settings.database_url)
     uow = database.units_of_work(HeadSigner(keyring))
     hasher = PasswordHasher()
-    verifier = CodeVerifier(keyring, clock, settings.mfa_throttle)
+    verifier = _verifier(settings, database, keyring, clock)
     policies = PolicyService(uow, clock)
     mfa = MfaService(uow, clock, keyring, verifier)
     return Services(
@@ -87,6 +88,21 @@ def build(settings: Settings, *, clock: Clock | None = None, keyring: KeyRing | 
         alternative_factors=AlternativeFactors(uow, clock, keyring, verifier),
         notifications=_notifications(settings, database, clock, keyring),
     )
+
+
+def _verifier(settings: Settings, database: Database, keyring: KeyRing, clock: Clock) -> CodeVerifier:
+    """The one code verifier; with metrics or JSON logs on, one that also reports each check's outcome."""
+    if not settings.observed:
+        return CodeVerifier(keyring, clock, settings.mfa_throttle)
+    from twostep.observability.code_checks import ObservedCodeVerifier
+
+    observer: Callable[[str, str], None] = lambda _purpose, _outcome: None  # noqa: E731
+    if settings.metrics or settings.metrics_port is not None:
+        from twostep.observability.metrics import METRICS  # prometheus_client loads only here
+
+        METRICS.pool_limit.set(database.observe(METRICS))
+        observer = METRICS.code_check
+    return ObservedCodeVerifier(keyring, clock, settings.mfa_throttle, observer=observer)
 
 
 def _notifications(

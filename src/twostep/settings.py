@@ -34,6 +34,17 @@ class Settings:
     # (`--public-url`, TWOSTEP_PUBLIC_URL), whose origins alone may use passkeys. Unset: the host the browser used.
     rp_id: str | None = None
     public_urls: tuple[str, ...] = ()
+    # Watching it run (docs/deploy.md): Prometheus metrics at /metrics on the main port (`--metrics`,
+    # TWOSTEP_METRICS=on) and/or on a port of their own (`--metrics-port`, TWOSTEP_METRICS_PORT); the log's format
+    # (`--log-format json`, TWOSTEP_LOG_FORMAT: one JSON line per request). All off by default.
+    metrics: bool = False
+    metrics_port: int | None = None
+    log_format: str = "text"
+
+    @property
+    def observed(self) -> bool:
+        """Whether requests are recorded at all (metrics or JSON logs)."""
+        return self.metrics or self.metrics_port is not None or self.log_format == "json"
 
     @property
     def database_url(self) -> str:
@@ -68,4 +79,7 @@ class Settings:
             trusted_proxies=tuple(env.get("TWOSTEP_TRUSTED_PROXIES", "").replace(",", " ").split()),
             rp_id=env.get("TWOSTEP_RP_ID") or None,
             public_urls=tuple(env.get("TWOSTEP_PUBLIC_URL", "").replace(",", " ").split()),
+            metrics=env.get("TWOSTEP_METRICS", "off").lower() in ("on", "true", "1", "yes"),
+            metrics_port=int(env["TWOSTEP_METRICS_PORT"]) if env.get("TWOSTEP_METRICS_PORT") else None,
+            log_format=env.get("TWOSTEP_LOG_FORMAT", "text"),
         )

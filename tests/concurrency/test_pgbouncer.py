@@ -135,9 +135,9 @@ def test_enable_and_get_session_token_through_pgbouncer(cluster: Cluster) -> Non
                 answer = sts.get_session_token(SerialNumber=serial, TokenCode=code)
                 assert answer["Credentials"]["SessionToken"]
             else:  # the same code on the other server: spent
-                assert outcome(lambda sts=sts: sts.get_session_token(SerialNumber=serial, TokenCode=code)) == (
-                    "AccessDenied"
-                )
+                assert outcome(
+                    lambda sts=sts, code=code: sts.get_session_token(SerialNumber=serial, TokenCode=code)
+                ) == ("AccessDenied")
             assert cluster.client("sts", index, **creds).get_caller_identity()["Arn"].endswith(f"user/{_user}")
     listed = [cluster.client("iam", i).list_mfa_devices(UserName=_user)["MFADevices"] for i in range(12)]
     assert all(devices[0]["SerialNumber"] == serial for devices in listed)

@@ -7,6 +7,8 @@ against botocore's model -> the operation's handler -> XML. Every failure become
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
 import logging
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -29,6 +31,7 @@ from twostep.awsapi.protocol.xmlwire import serialize_error, serialize_result
 from twostep.awsapi.sigv4.verifier import HttpRequest, SigV4Error, parse_claim, verify_signature
 from twostep.bootstrap import Services
 from twostep.client_address import client_origin
+from twostep.observability import record as records
 from twostep.request_body import API_BODY_LIMIT, BodyTooLarge, read_body
 
 log = logging.getLogger("twostep.awsapi")
@@ -54,7 +57,10 @@ class AwsQueryApi:
         self._executor = None if sqlite else ThreadPoolExecutor(DATABASE_THREADS, thread_name_prefix="twostep-api")
 
     async def respond(self, request: Request) -> Response:
-        request_id = str(uuid.uuid4())
+        record = records.current()  # None unless metrics or JSON logs are on (observability/)
+        request_id = record.request_id if record is not None else str(uuid.uuid4())
+        if record is not None:
+            record.kind = "api"
         try:
             body = await read_body(request, API_BODY_LIMIT)
         except BodyTooLarge as exc:
@@ -70,12 +76,18 @@ class AwsQueryApi:
         )
         origin = client_origin(request)
         source_ip, secure = origin.address, origin.secure
+        if record is not None:
+            record.client = source_ip
         if self._executor is None:
             status, payload = self.handle(http_request, source_ip, secure, request_id)
         else:
             loop = asyncio.get_running_loop()
+            handle: Any = self.handle
+            if record is not None:  # the thread fills in the same record
+                context: Any = contextvars.copy_context()
+                handle = functools.partial(context.run, self.handle)
             status, payload = await loop.run_in_executor(
-                self._executor, self.handle, http_request, source_ip, secure, request_id
+                self._executor, handle, http_request, source_ip, secure, request_id
             )
         return self._answer(status, payload, request_id)
 
@@ -97,16 +109,21 @@ class AwsQueryApi:
             form = parse_qsl(request.body.decode("utf-8", "strict"), keep_blank_values=True)
             form += parse_qsl(request.raw_query, keep_blank_values=True)
             result = self._dispatch(model, claim.service, form, caller, request_id, source_ip, secure, now)
+            records.set_outcome("ok")
             return 200, serialize_result(model, result[0], result[1], request_id)
         except SigV4Error as exc:
+            records.set_outcome(exc.code)
             return exc.status, serialize_error(model, ApiError(exc.code, exc.message, exc.status), request_id)
         except ApiError as exc:
+            records.set_outcome(exc.code)
             return exc.status, serialize_error(model, exc, request_id)
         except UnicodeDecodeError:
+            records.set_outcome("MalformedQueryString")
             error = ApiError("MalformedQueryString", "The request body is not valid UTF-8.", 400)
             return 400, serialize_error(model, error, request_id)
         except Exception:
             log.exception("request %s failed", request_id)
+            records.set_outcome("ServiceFailure")
             error = service_error(model, "ServiceFailure", "Request processing has failed due to an internal error.")
             return 500, serialize_error(model, error, request_id)
 
@@ -128,6 +145,7 @@ class AwsQueryApi:
         handler = self._handlers.get((service, action))
         if handler is None or not model.has_operation(action):
             raise invalid_action(model, action)
+        records.name_request("api", f"{service}:{action}")
         params = parse_parameters(model, action, form)
         context = CallContext(self._services, caller, service, action, request_id, source_ip, secure, now)
         try:

@@ -86,8 +86,49 @@ def add_serving_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def with_observability(settings: Settings, args: argparse.Namespace) -> Settings:
+    """`--metrics`, `--metrics-port` and `--log-format` win over TWOSTEP_METRICS, TWOSTEP_METRICS_PORT and
+    TWOSTEP_LOG_FORMAT (docs/deploy.md, "Watching it run")."""
+    from twostep.observability.logs import FORMATS
+
+    log_format = args.log_format or settings.log_format
+    if log_format not in FORMATS:
+        raise CommandError(f"--log-format / TWOSTEP_LOG_FORMAT must be one of {', '.join(FORMATS)}, not {log_format!r}")
+    port = args.metrics_port if args.metrics_port is not None else settings.metrics_port
+    if port is not None and not 0 < port < 65536:
+        raise CommandError(f"--metrics-port / TWOSTEP_METRICS_PORT: {port} is not a port number")
+    if port is not None and port == args.port:
+        raise CommandError("--metrics-port must differ from --port (or use --metrics to serve /metrics on --port)")
+    return dataclasses.replace(
+        settings, metrics=settings.metrics or args.metrics, metrics_port=port, log_format=log_format
+    )
+
+
+def add_observability_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--metrics",
+        action="store_true",
+        help="serve Prometheus metrics at /metrics on --port (also TWOSTEP_METRICS=on)",
+    )
+    parser.add_argument(
+        "--metrics-port",
+        type=int,
+        metavar="PORT",
+        help="serve Prometheus metrics on a listener of their own, on --host (also TWOSTEP_METRICS_PORT)",
+    )
+    parser.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        help="json: one JSON line per request on standard error (also TWOSTEP_LOG_FORMAT; default text)",
+    )
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
-    settings = with_relying_party(with_trusted_proxies(initialised_settings(args), args), args)
+    try:
+        settings = initialised_settings(args)
+    except ValueError as exc:  # TWOSTEP_METRICS_PORT that is not a number
+        raise CommandError(f"TWOSTEP_METRICS_PORT: {exc}") from exc
+    settings = with_observability(with_relying_party(with_trusted_proxies(settings, args), args), args)
     serve_app(settings, host=args.host, port=args.port, workers=args.workers)
     return 0
 
@@ -112,6 +153,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     add_data_options(serve)
     add_serving_options(serve)
     serve.add_argument("--workers", type=int, default=1, help="server processes sharing the database")
+    add_observability_options(serve)
     serve.set_defaults(func=cmd_serve)
 
     db = commands.add_parser("db", help="database maintenance").add_subparsers(dest="action", required=True)

@@ -15,6 +15,7 @@ from starlette.routing import Route
 
 from twostep.console.forms import FieldTooLong, Form
 from twostep.console.pages import Console, Halt
+from twostep.observability import record as records
 from twostep.request_body import CONSOLE_BODY_LIMIT, BodyTooLarge, read_body
 
 GetHandler = Callable[[Console, Request], Response]
@@ -69,6 +70,7 @@ def route(
 
     async def endpoint(request: Request) -> Response:
         started = time.monotonic()
+        records.name_request("console", f"{request.method} {path}")  # the template: no token of the path itself
         response = await answer(request)
         if request.method == "POST" and floor > 0:
             remaining = floor - (time.monotonic() - started)

@@ -18,6 +18,7 @@ from twostep.store.consistency import ConsistencyReport
 from twostep.store.engine import create_engine
 from twostep.store.key_rotation import KeyRotation, Progress
 from twostep.store.notification_outbox import SqlNotificationOutbox
+from twostep.store.observation import DatabaseObserver, observe, pool_limit
 from twostep.store.unit_of_work import SqlUnitOfWorkFactory
 
 
@@ -75,6 +76,12 @@ class Database:
 
     def units_of_work(self, head_signer: HeadSigner) -> SqlUnitOfWorkFactory:
         return SqlUnitOfWorkFactory(self._engine, head_signer=head_signer)
+
+    def observe(self, observer: DatabaseObserver) -> int:
+        """Tell the observer of connections checked out and in and of transactions ended (metrics); returns how
+        many connections the pool may open (0: no fixed limit)."""
+        observe(self._engine, observer)
+        return pool_limit(self._engine)
 
     def notification_outbox(self) -> SqlNotificationOutbox:
         return SqlNotificationOutbox(self._engine)
