@@ -1,4 +1,4 @@
-"""`python -m bench [totp sts iam_reads scale signin memory tokens]`: run the named benchmarks (all by default) and
+"""`python -m bench [totp sts iam_reads scale signin memory tokens scaling]`: run the named benchmarks (all by default) and
 print their tables, each with the peers measured in the same run (docs/performance.md has the numbers and how to
 read them). Peers are installed into bench/.peers on first use."""
 
@@ -11,7 +11,7 @@ import time
 
 from bench.common import machine_summary
 
-BENCHMARKS = ("totp", "sts", "iam_reads", "scale", "signin", "memory", "tokens")
+BENCHMARKS = ("totp", "sts", "iam_reads", "scale", "signin", "memory", "tokens", "scaling")
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -37,6 +37,18 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--totp-count", type=int, default=100_000, help="verifications per TOTP run")
     parser.add_argument("--repeats", type=int, default=5, help="TOTP runs (the best counts)")
     parser.add_argument("--tokens", type=int, default=100_000, help="hardware tokens per seed-file import")
+    parser.add_argument("--scaling-workers", default="1,2,4", help="PostgreSQL server processes to compare")
+    parser.add_argument(
+        "--scaling-users", type=int, default=3000, help="GetSessionToken users per scenario and engine (default 3000)"
+    )
+    parser.add_argument("--scaling-accounts", type=int, default=50, help="accounts of the many-accounts scenario")
+    parser.add_argument(
+        "--scaling-console-signins", type=int, default=200, help="console sign-ins prepared per cell (default 200)"
+    )
+    parser.add_argument(
+        "--quiet-timeout", type=float, default=60.0, help="scaling: seconds to wait for a quiet machine per cell"
+    )
+    parser.add_argument("--scaling-concurrency", type=int, default=16, help="connections per cell (default 16)")
     args = parser.parse_args(argv)
     args.engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     return args

@@ -209,12 +209,14 @@ class Twostep:
 
         return bootstrap.build(Settings.from_environment(self.data_dir, self.database_url))
 
-    def start(self, workers: int = 1) -> None:
+    def start(self, workers: int = 1, extra_args: Sequence[str] = (), env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         cmd = [sys.executable, "-m", "twostep.cli", "serve", "--data-dir", str(self.data_dir)]
-        cmd += ["--port", str(self.port), "--workers", str(workers)]
-        self.process = subprocess.Popen(cmd, env=twostep_env(self.database_url))
+        cmd += ["--port", str(self.port), "--workers", str(workers), *extra_args]
+        self.process = subprocess.Popen(cmd, env={**twostep_env(self.database_url), **(env or {})})
         wait_for_port(self.port, self.process)
+        if workers > 1:  # the port answers once the first worker listens; give the others their start-up
+            time.sleep(2.0 * workers)
 
     def stop(self) -> None:
         if self.process is not None:

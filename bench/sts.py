@@ -87,20 +87,25 @@ def _report_failures(label: str, result: LoadResult) -> None:
         print(f"  ! {label}: {result.failures} failed, first: {result.first_failure}", flush=True)
 
 
+def moto_sts_request(port: int) -> bytes:
+    """moto answers any GetSessionToken (it checks no code, no signature): one request, sent again and again."""
+    return signed_query_request(
+        port,
+        "sts",
+        {
+            "Action": "GetSessionToken",
+            "Version": STS_VERSION,
+            "SerialNumber": "arn:aws:iam::123456789012:mfa/x",
+            "TokenCode": "123456",
+        },
+        "AKIAIOSFODNN7EXAMPLE",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    )
+
+
 def moto_sts(duration: float, max_requests: int) -> dict[int, LoadResult]:
     with peers.moto_server() as port:
-        request = signed_query_request(
-            port,
-            "sts",
-            {
-                "Action": "GetSessionToken",
-                "Version": STS_VERSION,
-                "SerialNumber": "arn:aws:iam::123456789012:mfa/x",
-                "TokenCode": "123456",
-            },
-            "AKIAIOSFODNN7EXAMPLE",
-            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-        )
+        request = moto_sts_request(port)
         results = {}
         for concurrency in CONCURRENCY:
             wait_until_quiet()
