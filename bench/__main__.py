@@ -1,6 +1,6 @@
-"""`python -m bench [totp sts iam_reads scale signin memory tokens scaling]`: run the named benchmarks (all by default) and
-print their tables, each with the peers measured in the same run (docs/performance.md has the numbers and how to
-read them). Peers are installed into bench/.peers on first use."""
+"""`python -m bench [totp sts iam_reads scale signin memory tokens scaling]`: run the named benchmarks (all by
+default) and print their tables, each with the peers measured in the same run (docs/performance.md has the numbers
+and how to read them). Peers are installed into bench/.peers on first use."""
 
 from __future__ import annotations
 

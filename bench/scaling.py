@@ -147,7 +147,9 @@ def measure_twostep(engine: str, workers: list[int], args: argparse.Namespace) -
             port = instance.port
             try:
                 pools = {
-                    name: StepPool(len(users), lambda i, step, users=users: sts_request(port, users[i], step))
+                    name: StepPool(
+                        len(users), lambda i, step, users=users, port=port: sts_request(port, users[i], step)
+                    )
                     for name, users in people["sts"].items()
                 }
                 for accounts, addresses in SCENARIOS:
