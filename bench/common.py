@@ -341,7 +341,7 @@ class _Connection:
                     raise
                 continue
             status = int(head[9:12])
-            length, close = -1, False
+            length, close, location = -1, False, b""
             for line in head.split(b"\r\n")[1:]:
                 name, _, value = line.partition(b":")
                 lowered = name.strip().lower()
@@ -349,10 +349,13 @@ class _Connection:
                     length = int(value)
                 elif lowered == b"connection" and value.strip().lower() == b"close":
                     close = True
+                elif lowered == b"location":
+                    location = value.strip()
             body = await self.reader.readexactly(length) if length >= 0 else await self.reader.read()
             if close or length < 0 or head.startswith(b"HTTP/1.0"):
                 self.close()
-            return status, body
+            # A redirect's body is empty: its target stands in for it, so that `ok` can tell where it leads.
+            return status, (body or b"Location: " + location if location else body)
         raise ConnectionError("unreachable")
 
     def close(self) -> None:

@@ -109,5 +109,6 @@ def supply(port: int, pending: collections.deque[PendingSignIn]) -> Callable[[],
     return next_request
 
 
-def signed_in(status: int, _body: bytes) -> bool:
-    return status == 303  # to the console; a refused code shows the form again (200)
+def signed_in(status: int, body: bytes) -> bool:
+    """Redirected into the console; a refused code shows the form again (200), an ended sign-in goes to /signin."""
+    return status == 303 and body == b"Location: /console"
