@@ -10,6 +10,7 @@ from twostep.clock import Clock, OffsetFileClock, SystemClock
 from twostep.crypto.keyring import KeyRing
 from twostep.crypto.passwords import PasswordHasher
 from twostep.groups.service import GroupService
+from twostep.identity.password_policy import PasswordPolicy
 from twostep.identity.service import IdentityService
 from twostep.mfa.recovery import MfaRecovery
 from twostep.mfa.service import MfaService
@@ -64,6 +65,7 @@ def build(settings: Settings, *, clock: Clock | None = None, keyring: KeyRing | 
     database = Database(settings.database_url)
     uow = database.units_of_work(HeadSigner(keyring))
     hasher = PasswordHasher()
+    password_policy = PasswordPolicy()
     verifier = _verifier(settings, database, keyring, clock)
     policies = PolicyService(uow, clock)
     mfa = MfaService(uow, clock, keyring, verifier)
@@ -75,10 +77,12 @@ def build(settings: Settings, *, clock: Clock | None = None, keyring: KeyRing | 
         keyring=keyring,
         hasher=hasher,
         verifier=verifier,
-        identity=IdentityService(uow, clock, keyring, hasher),
+        identity=IdentityService(uow, clock, keyring, hasher, password_policy),
         mfa=mfa,
         passkeys=PasskeyService(uow, clock, keyring, mfa),
-        signin=SignInService(uow, clock, hasher, verifier, assertions=AssertionChecker(verifier, clock)),
+        signin=SignInService(
+            uow, clock, hasher, verifier, assertions=AssertionChecker(verifier, clock), password_policy=password_policy
+        ),
         policies=policies,
         sts=StsService(uow, clock, keyring, verifier),
         roles=RoleService(uow, clock, policies),

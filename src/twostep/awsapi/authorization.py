@@ -27,7 +27,7 @@ from twostep.groups.errors import NoSuchGroup
 from twostep.identity.errors import NoSuchUser
 from twostep.identity.models import User
 from twostep.identity.principal import Principal
-from twostep.policy.language.access import RequestEnvironment, decide, denial_message
+from twostep.policy.language.access import RequestEnvironment, decide, denial_message, may_change_own_password
 from twostep.policy.language.evaluator import Decision, Explanation
 from twostep.roles.errors import NoSuchRole
 
@@ -74,7 +74,23 @@ def decide_action(
         return resource, Explanation(Decision.ALLOW, None)
     permissions = services.policies.policies_for(principal)
     extra = condition_keys(service, action, params)
-    return resource, decide(permissions, principal, f"{service}:{action}", resource, environment, extra)
+    explanation = decide(permissions, principal, f"{service}:{action}", resource, environment, extra)
+    if (service, action) == ("iam", "ChangePassword") and _own_password_change(services, principal, explanation):
+        return resource, Explanation(Decision.ALLOW, None)
+    return resource, explanation
+
+
+def _own_password_change(services: Services, principal: Principal, explanation: Explanation) -> bool:
+    """ChangePassword (the caller's own password) is also allowed, short of an explicit Deny, by the account's
+    AllowUsersToChangePassword and to a user whose password must be changed (PasswordResetRequired)."""
+    if not isinstance(principal, User) or explanation.decision is Decision.ALLOW:
+        return False
+    account = services.identity.account(principal.account_id)
+    return may_change_own_password(
+        explanation.decision,
+        account_allows=account.allow_users_to_change_password,
+        reset_required=principal.password_reset_required,
+    )
 
 
 def environment_of(context: CallContext) -> RequestEnvironment:

@@ -1,4 +1,5 @@
-"""`twostep account set`: the account's settings; today, whether every console user must have MFA."""
+"""`twostep account set`: the account's settings: whether every console user must have MFA, and whether every IAM
+user may change their own password."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from twostep import bootstrap
 from twostep.cli.common import CommandError, add_data_options, initialised_settings
 from twostep.identity.account_settings import MAX_GRACE_DAYS, InvalidGracePeriod
 from twostep.identity.errors import NoSuchAccount
+from twostep.identity.models import Account
 
 
 def _grace_days(value: str) -> int:
@@ -22,13 +24,20 @@ def _grace_days(value: str) -> int:
 
 
 def cmd_set(args: argparse.Namespace) -> int:
+    if args.require_mfa is None and args.allow_users_to_change_password is None:
+        raise CommandError("nothing to set: give --require-mfa and/or --allow-users-to-change-password")
     services = bootstrap.build(initialised_settings(args))
     try:
         root = services.identity.root_user(args.account_id)
-        required = args.require_mfa == "on"
-        account = services.identity.set_mfa_requirement(
-            args.account_id, required, grace_days=args.grace_days, actor=root
-        )
+        account: Account = services.identity.account(args.account_id)
+        if args.require_mfa is not None:
+            required = args.require_mfa == "on"
+            account = services.identity.set_mfa_requirement(
+                args.account_id, required, grace_days=args.grace_days, actor=root
+            )
+        if args.allow_users_to_change_password is not None:
+            allowed = args.allow_users_to_change_password == "on"
+            account = services.identity.set_users_may_change_password(args.account_id, allowed, actor=root)
     except NoSuchAccount as exc:
         raise CommandError(f"no account {args.account_id}") from exc
     except InvalidGracePeriod as exc:
@@ -37,7 +46,12 @@ def cmd_set(args: argparse.Namespace) -> int:
         services.close()
     print(
         json.dumps(
-            {"account_id": account.id, "require_mfa": account.require_mfa, "mfa_grace_until": account.mfa_grace_until}
+            {
+                "account_id": account.id,
+                "require_mfa": account.require_mfa,
+                "mfa_grace_until": account.mfa_grace_until,
+                "allow_users_to_change_password": account.allow_users_to_change_password,
+            }
         )
     )
     return 0
@@ -50,7 +64,6 @@ def register(account_commands: argparse._SubParsersAction[argparse.ArgumentParse
     set_.add_argument(
         "--require-mfa",
         choices=("on", "off"),
-        required=True,
         help="every IAM user must have an MFA device to use the console (the root user always must)",
     )
     set_.add_argument(
@@ -58,5 +71,10 @@ def register(account_commands: argparse._SubParsersAction[argparse.ArgumentParse
         type=_grace_days,
         default=0,
         help="with --require-mfa on: users without a device may still sign in, with a countdown, for N days",
+    )
+    set_.add_argument(
+        "--allow-users-to-change-password",
+        choices=("on", "off"),
+        help="every IAM user may change their own password without a policy allowing iam:ChangePassword",
     )
     set_.set_defaults(func=cmd_set)

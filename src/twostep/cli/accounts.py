@@ -122,7 +122,8 @@ def cmd_quickstart(args: argparse.Namespace) -> int:
         if admin:
             print("  API (boto3, aws CLI): endpoint_url=" + url)
             print(f"    aws_access_key_id={admin['access_key_id']} aws_secret_access_key={admin['secret_access_key']}")
-        print(f"  (these details are kept in {first_run}; delete it once you have changed the password)")
+        print(f"  Change the generated password at {url}/security-credentials/password")
+        print(f"  (these details are kept in {first_run}; delete it once you have changed the password there)")
     serve_app(settings, host=args.host, port=args.port, workers=1)
     return 0
 

@@ -7,7 +7,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from twostep.client_address import client_address
-from twostep.console import error_messages, recovery_code_pages, security
+from twostep.console import error_messages, password_pages, recovery_code_pages, security
 from twostep.console.endpoints import route
 from twostep.console.forms import Form, two_codes
 from twostep.console.i18n import N_
@@ -38,7 +38,12 @@ def home(console: Console, request: Request) -> Response:
 def credentials(console: Console, request: Request) -> Response:
     current = console.signed_in(request, also=Reach.RECOVERY)
     devices = sorted(console.services.mfa.devices_of(current.user), key=lambda d: d.enabled_at or 0)
-    context = {"devices": devices, **recovery_code_pages.panel_context(console, current)}
+    context = {
+        "devices": devices,
+        "may_change_password": current.session.stage is Stage.SIGNED_IN
+        and password_pages.may_change(console, request, current),
+        **recovery_code_pages.panel_context(console, current),
+    }
     return console.render(request, "security_credentials.html", context, current=current)
 
 

@@ -54,6 +54,7 @@ MESSAGES: Mapping[type[Exception], str] = {
         "policies (white space not counted)."
     ),
     PolicyTooLarge: N_("The policy document is too large: a user's inline policies hold at most 2,048 characters."),
+    identity.PasswordUnchanged: N_("The new password must be different from the current password."),
     # MFA devices: the console creates devices at path "/", so an invalid name is always the device name
     mfa.CodeRejected: MFA_FAILED,
     mfa.InvalidDeviceName: N_("Device names use 1 to 226 letters, digits and + = , . @ _ - characters."),

@@ -64,10 +64,13 @@ NOTICES = {
     "inline-policy-saved": N_("The inline policy was saved."),
     "inline-policy-deleted": N_("The inline policy was deleted."),
     "user-deleted": N_("The user was deleted."),
+    "password-changed": N_("Your password was changed. Your other console sessions were signed out."),
 }
 
 # Where a user who must have MFA and has none is sent (the Assign MFA device wizard, enrolment_pages.ASSIGN).
 ENROLMENT_PAGE = "/security-credentials/mfa/assign"
+# Where a user whose login profile says PasswordResetRequired is sent, before anything else (password_pages.py).
+PASSWORD_PAGE = "/security-credentials/password"
 RECOVERY_PAGE = "/security-credentials"
 
 
@@ -77,6 +80,7 @@ class Reach(enum.Flag):
     NONE = 0
     ENROLMENT = enum.auto()  # a user who must assign an MFA device first (required MFA): the wizard
     RECOVERY = enum.auto()  # a session signed in using alternative factors: Security credentials
+    PASSWORD_CHANGE = enum.auto()  # a user who must choose a new password first (PasswordResetRequired)
 
 
 class Halt(Exception):
@@ -137,7 +141,8 @@ class Console:
             "current": current,
             "signed_in": stage in (Stage.SIGNED_IN, Stage.RECOVERY),
             # A recovery session, or a user who must assign an MFA device first: the console's links are of no use.
-            "restricted": stage is Stage.RECOVERY or bool(current and current.requirement.enrolment_only),
+            "restricted": stage is Stage.RECOVERY
+            or bool(current and (current.requirement.enrolment_only or current.user.password_reset_required)),
             "mfa_grace_until": current.requirement.grace_until if current else None,
             "now": self.services.clock.now(),
             "may_list_users": stage is Stage.SIGNED_IN and current is not None and self._lists_users(request, current),
@@ -192,8 +197,9 @@ class Console:
     def signed_in(self, request: Request, *, also: Reach = Reach.NONE) -> CurrentSession:
         """The signed-in session, or a redirect to sign-in (a half-signed-in session gets nothing else, S14).
 
-        A session signed in using alternative factors reaches only the pages that name Reach.RECOVERY, and a user
-        who must assign an MFA device first only those that name Reach.ENROLMENT: anything else sends them there.
+        A session signed in using alternative factors reaches only the pages that name Reach.RECOVERY, a user who
+        must choose a new password first only those that name Reach.PASSWORD_CHANGE, and a user who must assign an
+        MFA device first only those that name Reach.ENROLMENT: anything else sends them there.
         """
         stages = (Stage.SIGNED_IN, Stage.RECOVERY)
         try:
@@ -202,7 +208,10 @@ class Console:
             raise Halt(redirect("/signin")) from None
         if current.session.stage is Stage.RECOVERY and Reach.RECOVERY not in also:
             raise Halt(redirect(RECOVERY_PAGE))
-        if current.requirement.enrolment_only and Reach.ENROLMENT not in also:
+        must_change = current.session.stage is Stage.SIGNED_IN and current.user.password_reset_required
+        if must_change and Reach.PASSWORD_CHANGE not in also:
+            raise Halt(redirect(PASSWORD_PAGE))
+        if current.requirement.enrolment_only and Reach.ENROLMENT not in also and not must_change:
             raise Halt(redirect(ENROLMENT_PAGE))
         return current
 
@@ -213,9 +222,12 @@ class Console:
         except SessionInvalid:
             raise Halt(redirect("/signin")) from None
 
-    def require_fresh(self, request: Request, current: CurrentSession, back_to: str) -> None:
-        """S17: changes to MFA need a password (and code) proved within minutes; else confirm them first."""
-        if not self.services.signin.is_fresh(current):
+    def require_fresh(
+        self, request: Request, current: CurrentSession, back_to: str, *, password_on_form: bool = False
+    ) -> None:
+        """S17: changes to MFA need a password (and code) proved within minutes; else confirm them first. A form
+        that asks for the password itself (Change password) needs only the code to be recent."""
+        if not self.services.signin.is_fresh(current, password_on_form=password_on_form):
             raise Halt(redirect("/reauthenticate?next=" + quote(back_to, safe="/")))
 
     # -- forms --------------------------------------------------------------------------------------------

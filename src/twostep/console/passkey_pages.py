@@ -161,7 +161,8 @@ def signin_options(console: Console, request: Request, form: Form) -> Response:
 
 
 def reauthentication_options(console: Console, request: Request, form: Form) -> Response:
-    return assertion_options(console, request, form, console.signed_in(request, also=Reach.ENROLMENT))
+    reach = Reach.ENROLMENT | Reach.PASSWORD_CHANGE  # re-authentication's (session_pages.REAUTHENTICATION_REACH)
+    return assertion_options(console, request, form, console.signed_in(request, also=reach))
 
 
 def presented_passkey(console: Console, request: Request, form: Form) -> PresentedPasskey:

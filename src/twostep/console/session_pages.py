@@ -20,6 +20,9 @@ from twostep.signin.errors import MfaFailed, SessionInvalid, SignInFailed
 from twostep.signin.models import CurrentSession, Stage
 
 DEFAULT_TARGET = "/security-credentials"
+# Re-authentication serves the wizard of a user who must assign an MFA device first, and the Change password page of
+# one who must choose a new password first, when either outlasts the fresh window.
+REAUTHENTICATION_REACH = Reach.ENROLMENT | Reach.PASSWORD_CHANGE
 
 
 def routes(console: Console) -> list[BaseRoute]:
@@ -59,13 +62,13 @@ def reauthenticate_page(
 
 
 def show_reauthenticate(console: Console, request: Request) -> Response:
-    current = console.signed_in(request, also=Reach.ENROLMENT)
+    current = console.signed_in(request, also=REAUTHENTICATION_REACH)
     devices = console.services.mfa.devices_of(current.user)
     return reauthenticate_page(console, request, current, devices, devices[0].id if devices else "")
 
 
 def submit_reauthenticate(console: Console, request: Request, form: Form) -> Response:
-    current = console.signed_in(request, also=Reach.ENROLMENT)
+    current = console.signed_in(request, also=REAUTHENTICATION_REACH)
     devices = console.services.mfa.devices_of(current.user)
     console.check_session_form(request, form, current)
     device = chosen_device(devices, form)
@@ -117,7 +120,7 @@ def sign_out(console: Console, request: Request, form: Form) -> Response:
 
 
 def sign_out_everywhere(console: Console, request: Request, form: Form) -> Response:
-    current = console.signed_in(request, also=Reach.ENROLMENT | Reach.RECOVERY)
+    current = console.signed_in(request, also=Reach.ENROLMENT | Reach.RECOVERY | Reach.PASSWORD_CHANGE)
     console.check_session_form(request, form, current)
     discard_enrolment(console, current)
     console.services.signin.sign_out_everywhere(current.user)

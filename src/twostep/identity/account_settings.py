@@ -1,5 +1,6 @@
 """Account settings: whether every IAM user must have an MFA device to use the console (the root user always
-must: signin/mfa_requirement.py), and the grace period before that starts."""
+must: signin/mfa_requirement.py), and the grace period before that starts; whether every IAM user may change their
+own password (AWS's AllowUsersToChangePassword)."""
 
 from __future__ import annotations
 
@@ -39,6 +40,24 @@ class AccountSettings:
             details = {"requireMfa": required, "graceUntil": grace_until}
             uow.audit.append(
                 AuditEvent("UpdateAccountMfaRequirement", account_id, now, actor=actor.arn, details=details)
+            )
+            uow.commit()
+            account = uow.accounts.get(account_id)
+        assert account is not None
+        return account
+
+    def set_users_may_change_password(self, account_id: str, allowed: bool, *, actor: Principal) -> Account:
+        """AWS's AllowUsersToChangePassword: every IAM user of the account may change their own password (the
+        console's Change password page, iam:ChangePassword) without a policy that allows it; an explicit Deny
+        still refuses."""
+        now = self._clock.now()
+        with self._uow() as uow:
+            if uow.accounts.get(account_id) is None:
+                raise NoSuchAccount(f"Account {account_id} does not exist.")
+            uow.accounts.set_users_may_change_password(account_id, allowed)
+            details = {"allowUsersToChangePassword": allowed}
+            uow.audit.append(
+                AuditEvent("UpdateAccountPasswordPolicy", account_id, now, actor=actor.arn, details=details)
             )
             uow.commit()
             account = uow.accounts.get(account_id)

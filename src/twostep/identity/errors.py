@@ -54,6 +54,13 @@ class PasswordTooCommon(PasswordRejected):
         super().__init__("Password is too common; choose one that is harder to guess.")
 
 
+class PasswordUnchanged(PasswordRejected):
+    """A change of one's own password to the same password (a required change would achieve nothing)."""
+
+    def __init__(self) -> None:
+        super().__init__("The new password must be different from the current password.")
+
+
 class LoginProfileExists(IdentityError):
     def __init__(self, name: str) -> None:
         super().__init__(f"Login Profile for user {name} already exists.")

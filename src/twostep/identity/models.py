@@ -13,6 +13,8 @@ class Account:
     created_at: float
     require_mfa: bool = False  # every IAM user must have an MFA device (the root user always must)
     mfa_grace_until: float | None = None  # until then, users without one are let in with a countdown
+    # AWS's AllowUsersToChangePassword: every IAM user may change their own password without a policy allowing it
+    allow_users_to_change_password: bool = False
 
 
 @dataclass(frozen=True)

@@ -9,21 +9,25 @@ from twostep.audit.events import AuditEvent
 from twostep.clock import Clock
 from twostep.crypto.passwords import PasswordHasher
 from twostep.identity.models import User
+from twostep.identity.password_policy import PasswordPolicy
 from twostep.mfa.errors import CodeRejected
 from twostep.mfa.models import MfaDevice
 from twostep.mfa.verifier import AttemptContext, CodeVerifier
 from twostep.passkeys.assertions import AssertionChecker, PresentedPasskey
-from twostep.signin.errors import MfaFailed, SessionInvalid, SignInFailed
+from twostep.signin.errors import MfaFailed, SessionInvalid
 from twostep.signin.models import Grant, Session, Stage
+from twostep.signin.password_change import PasswordChanges
 from twostep.signin.ports import SignInUnitOfWork
-from twostep.signin.sessions import Sessions
 from twostep.signin.settings import SignInSettings
 from twostep.unit_of_work import UnitOfWorkFactory
 
 REAUTH_EVENT = "ConsoleReauthentication"
 
 
-class SignInService(Sessions):
+class SignInService(PasswordChanges):
+    """Sign-in here; the password check (password_check.py), changing one's password (password_change.py) and the
+    sessions (sessions.py) in their own modules, on one service."""
+
     def __init__(
         self,
         uow: UnitOfWorkFactory[SignInUnitOfWork],
@@ -32,6 +36,7 @@ class SignInService(Sessions):
         verifier: CodeVerifier,
         settings: SignInSettings | None = None,
         assertions: AssertionChecker | None = None,
+        password_policy: PasswordPolicy | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
@@ -39,6 +44,7 @@ class SignInService(Sessions):
         self.verifier = verifier
         self.settings = settings or SignInSettings()
         self.assertions = assertions or AssertionChecker(verifier, clock)
+        self.password_policy = password_policy or PasswordPolicy()
 
     def password_step(
         self,
@@ -181,36 +187,6 @@ class SignInService(Sessions):
         else:
             self.verifier.verify(uow, device, code, context)
 
-    def _prove_password(
-        self, user: User | None, password: str, now: float, source_ip: str | None, event: str = "ConsoleLogin"
-    ) -> User:
-        """Count the attempt and start its delay, then run the hash (for unknown users too, S13); a failure is
-        recorded and raised.
-
-        The delay is set in the same transaction as the count, before the hash runs: parallel attempts on one user
-        wait for it like the code verifier's reserved attempts, instead of all passing while the first is hashed.
-        A success clears both (password_succeeded).
-        """
-        throttle = self.settings.password_throttle
-        with self._uow() as uow:
-            failures = None
-            if user is not None:
-                failures = uow.users.reserve_password_attempt(user.id, now, self.settings.password_max_failures)
-                if failures is not None:
-                    uow.users.set_password_delay(user.id, now + throttle.delay_after(failures))
-            uow.commit()
-        # The hash runs outside any transaction; the failure is already counted and its delay started.
-        ok = self._hasher.verify(user.password_hash if user else None, password) and failures is not None
-        if user is None:
-            raise SignInFailed()
-        if not ok:
-            with self._uow() as uow:
-                _, next_at = uow.users.password_throttle(user.id)
-                uow.audit.append(self._login_event(user, now, source_ip, error="Failed authentication", name=event))
-                uow.commit()
-            raise SignInFailed(retry_after=max(0.0, next_at - now) or None)
-        return user
-
     @staticmethod
     def _find_user(
         uow: SignInUnitOfWork, email: str | None, account_id: str | None, user_name: str | None
@@ -220,23 +196,3 @@ class SignInService(Sessions):
         if account_id and user_name:
             return uow.users.by_name(account_id.strip(), user_name.strip())
         return None
-
-    @staticmethod
-    def _login_event(
-        user: User,
-        now: float,
-        source_ip: str | None,
-        *,
-        mfa_used: bool | None = None,
-        error: str | None = None,
-        name: str = "ConsoleLogin",
-    ) -> AuditEvent:
-        return AuditEvent(
-            name,
-            user.account_id,
-            now,
-            actor=user.arn,
-            source_ip=source_ip,
-            mfa_used=mfa_used,
-            error_code=error,
-        )

@@ -70,14 +70,15 @@ class Sessions:
             uow.commit()
         return ended
 
-    def is_fresh(self, current: CurrentSession) -> bool:
-        """Whether the password (and, for a user with MFA, a code) was proved within the fresh window (S17)."""
+    def is_fresh(self, current: CurrentSession, *, password_on_form: bool = False) -> bool:
+        """Whether the password (and, for a user with MFA, a code) was proved within the fresh window (S17); with
+        password_on_form, the change itself proves the password, and only the code must be recent."""
         now = self._clock.now()
         session = current.session
         if session.stage is Stage.RECOVERY:  # the alternative factors were proved for this short session alone
             return True
         window = self.settings.fresh_window
-        if now - session.authenticated_at > window:
+        if not password_on_form and now - session.authenticated_at > window:
             return False
         with self._uow(readonly=True) as uow:
             has_mfa = uow.devices.count_for_user(session.user_id) > 0

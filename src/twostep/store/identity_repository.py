@@ -70,7 +70,7 @@ class SqlAccountRepository:
 
     @staticmethod
     def _account(row: Any) -> Account:
-        return Account(row.id, row.created_at, row.require_mfa, row.mfa_grace_until)
+        return Account(row.id, row.created_at, row.require_mfa, row.mfa_grace_until, row.allow_users_to_change_password)
 
     def get(self, account_id: str) -> Account | None:
         row = self._c.execute(sa.select(accounts).where(accounts.c.id == account_id)).first()
@@ -85,6 +85,11 @@ class SqlAccountRepository:
             accounts.update()
             .where(accounts.c.id == account_id)
             .values(require_mfa=required, mfa_grace_until=grace_until)
+        )
+
+    def set_users_may_change_password(self, account_id: str, allowed: bool) -> None:
+        self._c.execute(
+            accounts.update().where(accounts.c.id == account_id).values(allow_users_to_change_password=allowed)
         )
 
 

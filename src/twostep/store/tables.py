@@ -61,6 +61,9 @@ accounts = sa.Table(
     # mfa_grace_until, users without one are let in with a banner.
     sa.Column("require_mfa", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("mfa_grace_until", sa.Float, nullable=True),
+    # AWS's password policy setting AllowUsersToChangePassword (revision 0009): every IAM user may change their
+    # own password (iam:ChangePassword on themselves) without a policy that allows it.
+    sa.Column("allow_users_to_change_password", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 users = sa.Table(

@@ -1,7 +1,9 @@
-"""Login profiles (console passwords): Create, Get, Update, Delete. UserName omitted means the caller.
+"""Login profiles (console passwords): Create, Get, Update, Delete (UserName omitted means the caller), and
+ChangePassword, an IAM user's own.
 
 The password is checked by the same policy as the console's (PasswordPolicyViolation), and a user with a login
-profile signs in to the console with it: one state for both adapters.
+profile signs in to the console with it: one state for both adapters. ChangePassword proves the old password
+through the console's own guarded check (signin/password_change.py): the same count, delays and hard stop.
 """
 
 from __future__ import annotations
@@ -10,9 +12,14 @@ from typing import Any
 
 from twostep.awsapi.context import CallContext
 from twostep.awsapi.iam.shapes import target_name
-from twostep.awsapi.protocol.errors import ApiError
+from twostep.awsapi.protocol.errors import ApiError, iam_error
 from twostep.identity.errors import NoLoginProfile
+from twostep.signin.errors import SignInFailed
 
+ROOT_CANNOT_CHANGE = "Only an IAM user can call ChangePassword; the root user changes its password in the console."
+# AWS's documentation names no error for a wrong OldPassword. One message for a wrong one and a throttled attempt
+# (S13), as at the console's sign-in.
+OLD_PASSWORD_REFUSED = "The old password is incorrect, or was tried too often: check it and try again in a minute."
 PASSWORD_REQUIRED = (
     "1 validation error detected: Value null at 'password' failed to satisfy constraint: Member must not be null"
 )
@@ -70,7 +77,24 @@ def delete_login_profile(context: CallContext, params: dict[str, Any]) -> None:
     )
 
 
+def change_password(context: CallContext, params: dict[str, Any]) -> None:
+    """The caller's own password (never the root user's: InvalidUserType). Its console sessions end."""
+    user = context.caller.user
+    if user is None or user.is_root:
+        raise iam_error("InvalidUserType", ROOT_CANNOT_CHANGE)
+    try:
+        context.services.signin.change_password(
+            user,
+            old_password=params["OldPassword"],
+            new_password=params["NewPassword"],
+            source_ip=context.source_ip,
+        )
+    except SignInFailed:
+        raise iam_error("AccessDenied", OLD_PASSWORD_REFUSED) from None
+
+
 HANDLERS = {
+    "ChangePassword": change_password,
     "CreateLoginProfile": create_login_profile,
     "GetLoginProfile": get_login_profile,
     "UpdateLoginProfile": update_login_profile,

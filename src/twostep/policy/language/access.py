@@ -134,3 +134,12 @@ def denial_message(principal: Principal, action: str, resource: str, decision: D
     if decision is Decision.EXPLICIT_DENY:
         return prefix + " with an explicit deny in an identity-based policy"
     return prefix + f" because no identity-based policy allows the {action} action"
+
+
+def may_change_own_password(decision: Decision, *, account_allows: bool, reset_required: bool) -> bool:
+    """iam:ChangePassword on the user's own ARN, as IAM decides it: the user's policies allow it, or the account
+    lets every user change their own password (AWS's AllowUsersToChangePassword), or the user must choose a new
+    password before anything else (PasswordResetRequired). An explicit Deny refuses it whatever else says yes."""
+    if decision is Decision.ALLOW:
+        return True
+    return decision is not Decision.EXPLICIT_DENY and (account_allows or reset_required)
