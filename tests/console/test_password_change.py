@@ -77,7 +77,7 @@ def test_the_page_shows_the_policy_and_refuses_bad_input_without_counting(
     new_user(iam, "page-user")
     assert client.sign_in_iam("page-user", FIRST).headers["location"] == "/console"
     credentials = client.get("/security-credentials")
-    assert f'action="{PAGE}"' in credentials.text and "Change password" in credentials.text
+    assert f'href="{PAGE}"' in credentials.text and "Change password" in credentials.text
     page = client.get(PAGE)
     assert "From 8 to 128 characters" in page.text and "Not a commonly used password" in page.text
     assert 'autocomplete="current-password"' in page.text and 'autocomplete="new-password"' in page.text
@@ -151,7 +151,7 @@ def test_an_iam_user_without_permission_is_refused_until_the_account_allows_it(
     new_user(iam, "erin", self_service=False)
     client.sign_in_iam("erin", FIRST)
     credentials = client.get("/security-credentials")
-    assert f'action="{PAGE}"' not in credentials.text
+    assert f'href="{PAGE}"' not in credentials.text
     assert "Your policies do not allow you to change your password" in credentials.text
     refused = client.get(PAGE)
     assert refused.status_code == 403
