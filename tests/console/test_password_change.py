@@ -275,3 +275,19 @@ def test_the_root_user_changes_the_generated_password_before_assigning_mfa(tmp_p
         assert root.sign_in_root().status_code == 400
         server.move_clock(5)
         assert root.sign_in_root(password=SECOND).headers["location"] == "/console"
+
+
+def test_a_user_created_in_the_console_with_a_required_reset_changes_it_first(
+    server: RunningServer, client: ConsoleClient
+) -> None:
+    client.sign_in_root()
+    client.enrol("root-phone")
+    users = client.get("/users")
+    assert 'name="password_reset_required"' in users.text
+    created = client.post("/users", {"name": "judy", "password": FIRST, "password_reset_required": "on"})
+    assert created.status_code == 303, created.text
+    client.sign_out()
+    assert client.sign_in_iam("judy", FIRST).headers["location"] == "/console"
+    assert client.get("/console").headers["location"] == PAGE
+    assert change(client, FIRST, SECOND).headers["location"] == "/console?notice=password-changed"
+    assert client.get("/console").status_code == 200

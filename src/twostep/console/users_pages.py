@@ -73,7 +73,13 @@ def create_user(console: Console, request: Request, form: Form) -> Response:
     if not console.allows(request, current, "CreateUser", {"UserName": name}):
         raise console.refuse(request, console.gettext(request, NOT_ALLOWED))
     try:
-        console.services.identity.create_user(account_id, name, actor=current.user, password=form.text("password"))
+        console.services.identity.create_user(
+            account_id,
+            name,
+            actor=current.user,
+            password=form.text("password"),
+            password_reset_required=form.text("password_reset_required") == "on",
+        )
     except (InvalidName, PasswordRejected, UserAlreadyExists) as refused:
         return users_page(console, request, current, name, console.error(request, refused))
     return redirect("/users?notice=user-created")

@@ -131,7 +131,10 @@ class IdentityService(LoginProfiles, AccessKeys, AccountReports, AccountSettings
         path: str = "/",
         tags: tuple[Tag, ...] = (),
         password: str | None = None,
+        password_reset_required: bool = False,
     ) -> User:
+        """A new IAM user; with a password, a login profile too (the console's Create user), which with
+        password_reset_required must be replaced right after the first sign-in."""
         if not USER_NAME.fullmatch(name):
             raise InvalidName("User names use 1 to 64 letters, digits and + = , . @ _ - characters.")
         if not PATH.fullmatch(path) or len(path) > 512:
@@ -151,6 +154,7 @@ class IdentityService(LoginProfiles, AccessKeys, AccountReports, AccountSettings
             email=None,
             password_hash=password_hash,
             created_at=now,
+            password_reset_required=password_reset_required and password_hash is not None,
             tags=tags,
         )
         with self._uow() as uow:
