@@ -291,3 +291,21 @@ def test_a_user_created_in_the_console_with_a_required_reset_changes_it_first(
     assert client.get("/console").headers["location"] == PAGE
     assert change(client, FIRST, SECOND).headers["location"] == "/console?notice=password-changed"
     assert client.get("/console").status_code == 200
+
+
+def test_with_mfa_a_stale_code_is_confirmed_again_first(server: RunningServer, iam: Any, client: ConsoleClient) -> None:
+    """S17: the form proves the password; a user with MFA must also have proved a code within 5 minutes."""
+    new_user(iam, "kim")
+    _, seed = enable_new_device(iam, server, "kim", "kim-phone")
+    client.sign_in_iam("kim", FIRST)
+    server.move_clock(30)
+    client.submit_mfa(code_at(seed, server.now()))
+    assert client.get(PAGE).status_code == 200
+    server.move_clock(6 * 60)
+    stale = client.get(PAGE)
+    assert stale.status_code == 303 and stale.headers["location"] == f"/reauthenticate?next={PAGE}"
+    with console_client(server) as plain:  # without MFA the form's own password is proof enough
+        new_user(iam, "lee")
+        plain.sign_in_iam("lee", FIRST)
+        server.move_clock(6 * 60)
+        assert plain.get(PAGE).status_code == 200
