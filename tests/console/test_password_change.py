@@ -13,6 +13,7 @@ import pytest
 
 from tests.awsapi.iam_support import enable_new_device, error_of, iam_client, key_of
 from tests.console.console_client import ConsoleClient, console_client
+from tests.console.recovery_support import sweep
 from tests.helpers import code_at
 from tests.server_harness import RunningServer, running_server, twostep
 from twostep.notify.messages import compose, is_notifying
@@ -183,9 +184,10 @@ def test_password_reset_required_reaches_only_the_change_page(
     new_user(iam, "frank", reset_required=True, self_service=False)
     assert iam.get_login_profile(UserName="frank")["LoginProfile"]["PasswordResetRequired"] is True
     assert client.sign_in_iam("frank", FIRST).headers["location"] == "/console"
-    for path in ("/console", "/security-credentials", "/users", "/security-credentials/mfa/assign"):
-        page = client.get(path)
-        assert page.status_code == 303 and page.headers["location"] == PAGE, path
+    # Every console route but the page, re-authentication and signing out, by GET and by POST, leads to the page.
+    reach = {PAGE, "/reauthenticate", "/reauthenticate/passkey/options", "/signout-everywhere"}
+    checked = sweep(client, server, reach, PAGE, "MFADNOSUCHDEVICE")
+    assert {"/console", "/security-credentials", "/users", "/security-credentials/mfa/assign"} <= checked
     page = client.get(PAGE)
     assert page.status_code == 200 and "requires you to choose a new password" in page.text
     assert 'href="/security-credentials"' not in page.text  # no way around it but signing out
@@ -264,17 +266,19 @@ def test_a_user_with_a_reset_required_may_call_change_password(server: RunningSe
     assert error_of(now_denied.value)[:2] == (403, "AccessDenied")
 
 
-def test_the_root_user_changes_the_generated_password_before_assigning_mfa(tmp_path: Path) -> None:
-    """make serve's advice: the root user's first sign-in opens at the wizard, and the page is open from there."""
+def test_the_root_user_changes_the_generated_password_once_mfa_is_assigned(tmp_path: Path) -> None:
+    """make serve's advice: the root user's first sign-in opens at the wizard; then the page changes the password."""
     with running_server(tmp_path) as server, console_client(server) as root:
         assert root.sign_in_root().headers["location"] == "/console"
-        assert root.get("/console").headers["location"] == "/security-credentials/mfa/assign"
+        assert root.get(PAGE).headers["location"] == "/security-credentials/mfa/assign"  # required MFA first
+        enrolled = root.enrol("root-phone")
         done = change(root, server.root_password, SECOND)
-        assert done.status_code == 303
+        assert done.headers["location"] == "/security-credentials?notice=password-changed"
         root.sign_out()
         assert root.sign_in_root().status_code == 400
-        server.move_clock(5)
-        assert root.sign_in_root(password=SECOND).headers["location"] == "/console"
+        server.move_clock(35)  # the failure's delay, and a code the enrolment did not spend
+        assert root.sign_in_root(password=SECOND).headers["location"] == "/signin/mfa"
+        assert root.submit_mfa(root.current_code(enrolled.secret)).headers["location"] == "/console"
 
 
 def test_a_user_created_in_the_console_with_a_required_reset_changes_it_first(

@@ -23,9 +23,9 @@ from twostep.identity.errors import NoLoginProfile, PasswordRejected
 from twostep.signin.errors import SignInFailed
 from twostep.signin.models import CurrentSession
 
-# The page is open to a user who must choose a new password, and to one who must still assign an MFA device (the
-# root user's first sign-in, where make serve's generated password is best replaced at once).
-REACH = Reach.PASSWORD_CHANGE | Reach.ENROLMENT
+# The page is open to a user who must choose a new password; one who must assign an MFA device first (the root user's
+# first sign-in) does that first, as everywhere.
+REACH = Reach.PASSWORD_CHANGE
 NOT_ALLOWED = N_(
     "Your policies do not allow you to change your password. Ask an administrator to allow iam:ChangePassword."
 )
