@@ -8,7 +8,7 @@ from enum import IntEnum
 from pathlib import Path
 
 from twostep.cli.errors import CannotListen, CommandError, KeyFileLost
-from twostep.crypto.keyring import KeyFileMalformed, KeyFileMissing, KeyFileUnreadable
+from twostep.crypto.keyring import KeyFileMalformed, KeyFileMissing, KeyFileUnreadable, KeyRingError
 from twostep.data_dir import DataDirNotWritable
 from twostep.settings import Settings
 from twostep.store.failures import (
@@ -53,7 +53,7 @@ def describe(exc: BaseException, settings: Settings | None) -> tuple[str, ExitCo
         return "interrupted", ExitCode.INTERRUPTED
     if isinstance(exc, CommandError):
         return str(exc), ExitCode.REFUSED
-    line = _key_file(exc) or _data_dir(exc, settings) or _listening(exc)
+    line = _key_file(exc, settings) or _data_dir(exc, settings) or _listening(exc)
     if line is not None:
         return line
     failure = exc if isinstance(exc, DatabaseFailure) else None
@@ -69,7 +69,7 @@ def describe(exc: BaseException, settings: Settings | None) -> tuple[str, ExitCo
     )
 
 
-def _key_file(exc: BaseException) -> tuple[str, ExitCode] | None:
+def _key_file(exc: BaseException, settings: Settings | None) -> tuple[str, ExitCode] | None:
     if isinstance(exc, KeyFileLost):
         line = (
             f"the key file {exc.key_file} is missing, but the database {exc.database} already holds a twostep "
@@ -84,6 +84,12 @@ def _key_file(exc: BaseException) -> tuple[str, ExitCode] | None:
         line = (
             f"cannot read the key file {exc.path} ({exc.detail}); run twostep as the user that owns the data "
             "directory, with the file readable by that user (mode 0600)"
+        )
+    elif isinstance(exc, KeyRingError):  # a value sealed under a key the file does not hold, or that fails to open
+        key_file = settings.key_file if settings is not None else "the key file"
+        line = (
+            f"{key_file} does not open the database's sealed data ({exc}); restore the key file that belongs to "
+            "this database from a backup"
         )
     else:
         return None

@@ -4,6 +4,7 @@ of every command ends here: one line on stderr and the exit code of cli/failures
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -11,6 +12,7 @@ from collections.abc import Sequence
 from twostep.cli import accounts, audit, keys, serving, tokens, users
 from twostep.cli.common import settings_from
 from twostep.cli.failures import describe
+from twostep.data_dir import PRIVATE_UMASK
 from twostep.settings import Settings
 
 AREAS = (accounts, serving, audit, keys, users, tokens)
@@ -36,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # What a command creates is its owner's alone, from the first check on (SQLite's -wal and -shm included).
+    os.umask(PRIVATE_UMASK)
     try:
         return int(args.func(args))
     except (Exception, KeyboardInterrupt) as exc:
