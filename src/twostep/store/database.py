@@ -72,7 +72,7 @@ class Database:
         revision this code was written for."""
         current, head = self.revision(), revisions.head_revision()
         if current is None:
-            raise SchemaMissing(self._shown, "no twostep schema")
+            raise SchemaMissing(self._shown, "holds no twostep schema")
         if current != head:
             known = revisions.is_known(current)
             raise (SchemaOlder if known else SchemaNewer)(self._shown, current, head)
