@@ -32,3 +32,24 @@ def make_private(data_dir: Path) -> list[str]:
             os.chmod(path, mode & wanted)
             widened.append(f"{path} was mode {mode:04o}, readable by others; narrowed to {mode & wanted:04o}")
     return widened
+
+
+class DataDirNotWritable(Exception):
+    """The data directory (or, before it exists, the directory it would be made in) cannot be written."""
+
+    def __init__(self, data_dir: Path, reason: str) -> None:
+        super().__init__(f"{data_dir}: {reason}")
+        self.data_dir = data_dir
+        self.reason = reason
+
+
+def require_writable(data_dir: Path) -> None:
+    """DataDirNotWritable unless this process may create files in `data_dir`, or create `data_dir` itself in the
+    nearest directory above it that exists. Checked before anything is written, so a refusal changes nothing."""
+    existing = data_dir
+    while not existing.exists() and existing.parent != existing:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise DataDirNotWritable(data_dir, f"{existing} is not a directory")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise DataDirNotWritable(data_dir, f"permission denied: {existing}")

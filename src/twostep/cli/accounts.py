@@ -14,12 +14,20 @@ from twostep.cli.common import (
     add_data_options,
     initialised_settings,
     read_password,
+    refuse_if_the_database_is_used,
     settings_from,
     warn_if_widened,
 )
-from twostep.cli.serving import add_serving_options, console_url, serve_app, with_relying_party, with_trusted_proxies
+from twostep.cli.serving import (
+    add_serving_options,
+    console_url,
+    require_listenable,
+    serve_app,
+    with_relying_party,
+    with_trusted_proxies,
+)
 from twostep.crypto.keyring import KeyRing
-from twostep.data_dir import make_private
+from twostep.data_dir import make_private, require_writable
 from twostep.identity.errors import IdentityError
 from twostep.identity.password_policy import PasswordPolicy
 from twostep.identity.service import validate_email
@@ -67,17 +75,20 @@ def _migrate(settings: Settings) -> None:
         database.upgrade()
 
 
+def _require_new_installation(settings: Settings) -> None:
+    """Before init writes anything: a directory it may write, and a database that holds no twostep schema."""
+    require_writable(settings.data_dir)
+    refuse_if_the_database_is_used(settings)
+
+
 def cmd_init(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     if settings.key_file.exists():
         raise CommandError(
             f"{settings.data_dir} is already initialised (found {settings.key_file.name}); nothing changed"
         )
+    _require_new_installation(settings)
     password = _read_valid_password(args)
-    if not settings.is_sqlite or settings.data_dir.exists():
-        with Database(settings.database_url) as database:
-            if database.revision() is not None:
-                raise CommandError("the database already holds a twostep schema; nothing changed")
     warn_if_widened(make_private(settings.data_dir))
     _migrate(settings)
     KeyRing.generate().save(settings.key_file)
@@ -97,8 +108,10 @@ def cmd_quickstart(args: argparse.Namespace) -> int:
     by its owner only), say how to sign in, and serve."""
     # A bad proxy range or passkey setting is refused before anything is made.
     settings = with_relying_party(with_trusted_proxies(settings_from(args), args), args)
+    require_listenable(args.host, args.port)
     first_run = settings.data_dir / "first-run.json"
     if not settings.key_file.exists():
+        _require_new_installation(settings)
         password = "-".join(secrets.token_hex(3) for _ in range(4))
         warn_if_widened(make_private(settings.data_dir))
         _migrate(settings)
@@ -110,6 +123,8 @@ def cmd_quickstart(args: argparse.Namespace) -> int:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(created, handle, indent=2)
     else:
+        KeyRing.load(settings.key_file)  # a missing, unreadable or malformed key file stops it before any change
+        require_writable(settings.data_dir)
         _migrate(settings)
     url = console_url(settings, args.host, args.port)
     print(f"twostep is starting at {url}")

@@ -10,18 +10,15 @@ from datetime import UTC, datetime
 from twostep.audit.cloudtrail import to_cloudtrail
 from twostep.audit.head_signature import HeadSigner
 from twostep.audit.verification import verify_chains
-from twostep.cli.common import CommandError, add_data_options, initialised_settings
-from twostep.crypto.keyring import KeyRing, KeyRingError
+from twostep.cli.common import add_data_options, initialised_settings
+from twostep.crypto.keyring import KeyRing
 from twostep.store.database import Database
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
     """Exit 0 with a JSON summary when every chain holds; 1 naming each broken chain and seq."""
     settings = initialised_settings(args)
-    try:
-        keyring = KeyRing.load(settings.key_file)
-    except KeyRingError as exc:
-        raise CommandError(str(exc)) from exc
+    keyring = KeyRing.load(settings.key_file)
     with Database(settings.database_url) as database, database.audit_snapshot() as snapshot:
         report = verify_chains(snapshot.events(), snapshot.heads(), HeadSigner(keyring), snapshot.account_ids())
     print(json.dumps(report.as_json()))

@@ -1,17 +1,21 @@
-"""What every command shares: the data-directory options, settings, password input, operator errors."""
+"""What every command shares: the data-directory options, settings and the checks that a data directory is ready,
+password input, operator errors."""
 
 from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
 from pathlib import Path
 
+from twostep.cli.errors import CommandError as CommandError
+from twostep.cli.errors import KeyFileLost
+from twostep.crypto.keyring import KeyRing
+from twostep.data_dir import DataDirNotWritable, require_writable
 from twostep.settings import Settings
-
-
-class CommandError(Exception):
-    """A clear message for the operator; nothing was changed."""
+from twostep.store.database import Database
+from twostep.store.failures import SchemaMissing
 
 
 def add_data_options(parser: argparse.ArgumentParser) -> None:
@@ -37,10 +41,41 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def initialised_settings(args: argparse.Namespace) -> Settings:
+    """The settings of a data directory that is ready to use, checked before anything is written: its key file
+    there and readable, the directory writable where SQLite keeps its journal, the database reachable and at the
+    schema revision of this code. Each failure is its own exception (cli/failures.py words them)."""
     settings = settings_from(args)
     if not settings.key_file.exists():
+        refuse_if_the_database_is_used(settings)
         raise CommandError(f"{settings.data_dir} is not initialised; run `twostep init` first")
+    KeyRing.load(settings.key_file)
+    require_database_directory(settings)
+    if not Database.exists(settings.database_url):
+        raise SchemaMissing(Database.shown_url(settings.database_url), "does not exist")
+    with Database(settings.database_url) as database:
+        database.require_current_schema()
     return settings
+
+
+def refuse_if_the_database_is_used(settings: Settings) -> None:
+    """KeyFileLost when the data directory has no key file but the database already holds a twostep schema: its
+    data was sealed with a key file that is not here (the database is opened only if it exists)."""
+    if not Database.exists(settings.database_url):
+        return
+    with Database(settings.database_url) as database:
+        if database.revision() is not None:
+            raise KeyFileLost(settings.key_file, Database.shown_url(settings.database_url))
+
+
+def require_database_directory(settings: Settings) -> None:
+    """On SQLite, the directory of the database file must be writable: even reading writes its journal (-wal,
+    -shm) and the writer lock there."""
+    path = Database.sqlite_file(settings.database_url)
+    if path is None:
+        return
+    require_writable(path.parent)
+    if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+        raise DataDirNotWritable(path.parent, f"permission denied: {path}")
 
 
 def warn_if_widened(lines: list[str]) -> None:

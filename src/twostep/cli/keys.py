@@ -7,7 +7,8 @@ import json
 import sys
 
 from twostep.cli.common import CommandError, add_data_options, initialised_settings
-from twostep.crypto.keyring import KeyRingError
+from twostep.crypto.keyring import KeyFileError, KeyRingError
+from twostep.data_dir import require_writable
 from twostep.store.database import Database
 from twostep.store.key_rotation import Progress
 
@@ -26,6 +27,7 @@ def _print_progress(progress: Progress) -> None:
 def cmd_rotate(args: argparse.Namespace) -> int:
     """Re-encrypt every sealed secret under a new key while servers keep serving; rerun to resume."""
     settings = initialised_settings(args)
+    require_writable(settings.data_dir)  # the key file is rewritten there
     database = Database(settings.database_url)
     rotation = database.key_rotation(
         settings.key_file,
@@ -46,6 +48,8 @@ def cmd_rotate(args: argparse.Namespace) -> int:
         verb = "resuming the rotation to" if resumed else "new active key"
         print(f"twostep: {verb} {ring.active_key_id}", file=sys.stderr, flush=True)
         result = rotation.run(begun)
+    except KeyFileError:
+        raise  # the key file itself: cli/failures.py says what to do
     except KeyRingError as exc:
         raise CommandError(str(exc)) from exc
     finally:

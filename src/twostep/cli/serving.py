@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import errno
 import ipaddress
 import json
+import socket
 
-from twostep.cli.common import CommandError, add_data_options, initialised_settings, settings_from, warn_if_widened
+from twostep.cli.common import (
+    CommandError,
+    add_data_options,
+    initialised_settings,
+    require_database_directory,
+    settings_from,
+    warn_if_widened,
+)
+from twostep.cli.errors import CannotListen
 from twostep.crypto.keyring import KeyRing
 from twostep.data_dir import make_private
 from twostep.forwarded import TrustedProxies
@@ -21,6 +31,37 @@ def serve_app(settings: Settings, *, host: str, port: int, workers: int) -> None
 
     warn_if_widened(make_private(settings.data_dir))
     serve(settings, host=host, port=port, workers=workers)
+
+
+def require_listenable(host: str, port: int, option: str = "--port") -> None:
+    """CannotListen unless every address of `host` can be bound at `port`, tried as the server binds it
+    (SO_REUSEADDR, IPv6 sockets for IPv6 only), so that a port in use stops a command before it changes anything."""
+    try:
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise CannotListen(host, port, f"unknown host: {exc.strerror}", "check --host") from exc
+    for family, kind, protocol, _, address in addresses:
+        with socket.socket(family, kind, protocol) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            try:
+                probe.bind(address)
+            except OSError as exc:
+                raise _cannot_listen(host, port, option, exc) from exc
+
+
+def _cannot_listen(host: str, port: int, option: str, exc: OSError) -> CannotListen:
+    reason = (exc.strerror or str(exc)).lower()
+    if exc.errno == errno.EADDRINUSE:
+        return CannotListen(
+            host, port, reason, f"stop what listens there (another twostep?) or choose another {option}"
+        )
+    if exc.errno == errno.EACCES:
+        return CannotListen(host, port, reason, f"ports below 1024 need privileges: choose another {option}")
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return CannotListen(host, port, reason, "--host must be an address of this machine")
+    return CannotListen(host, port, reason, "check --host and --port")
 
 
 def with_trusted_proxies(settings: Settings, args: argparse.Namespace) -> Settings:
@@ -129,12 +170,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except ValueError as exc:  # TWOSTEP_METRICS_PORT that is not a number
         raise CommandError(f"TWOSTEP_METRICS_PORT: {exc}") from exc
     settings = with_observability(with_relying_party(with_trusted_proxies(settings, args), args), args)
+    require_listenable(args.host, args.port)
+    if settings.metrics_port is not None:
+        require_listenable(args.host, settings.metrics_port, option="--metrics-port")
     serve_app(settings, host=args.host, port=args.port, workers=args.workers)
     return 0
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
-    with Database(settings_from(args).database_url) as database:
+    settings = settings_from(args)
+    if not Database.exists(settings.database_url):  # SQLite: a missing file would be created empty
+        raise CommandError(f"no database at {Database.shown_url(settings.database_url)}; `twostep init` creates one")
+    require_database_directory(settings)
+    with Database(settings.database_url) as database:
         database.upgrade()
         print(json.dumps({"revision": database.revision()}))
     return 0

@@ -12,6 +12,7 @@ checked, a stat call) or meets a value sealed under a key id it has not loaded y
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import os
 import re
@@ -29,6 +30,30 @@ NONCE_BYTES = 12
 
 class KeyRingError(Exception):
     """The key file is missing, malformed, or does not hold the key a record names."""
+
+
+class KeyFileError(KeyRingError):
+    """The key file itself could not be used: `path` is the file, `detail` what was wrong with it."""
+
+    def __init__(self, path: Path, message: str, detail: str) -> None:
+        super().__init__(message)
+        self.path = path
+        self.detail = detail
+
+
+class KeyFileMissing(KeyFileError):
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, f"key file {path} does not exist", "it does not exist")
+
+
+class KeyFileUnreadable(KeyFileError):
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(path, f"key file {path} cannot be read: {reason}", reason)
+
+
+class KeyFileMalformed(KeyFileError):
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(path, f"key file {path} is malformed: {reason}", reason)
 
 
 @dataclass(frozen=True)
@@ -132,15 +157,15 @@ class KeyRing:
 
     @classmethod
     def load(cls, path: Path) -> KeyRing:
+        """The key ring the file holds; KeyFileMissing, KeyFileUnreadable or KeyFileMalformed otherwise."""
         try:
             stamp = _stamp(path)
-            document = json.loads(path.read_text(encoding="utf-8"))
-            keys = {k: base64.b64decode(v) for k, v in document["keys"].items()}
-            ring = cls(keys, document["active"])
+            content = path.read_bytes()
         except FileNotFoundError as exc:
-            raise KeyRingError(f"key file {path} does not exist") from exc
-        except (ValueError, KeyError, TypeError) as exc:
-            raise KeyRingError(f"key file {path} is malformed") from exc
+            raise KeyFileMissing(path) from exc
+        except OSError as exc:
+            raise KeyFileUnreadable(path, (exc.strerror or str(exc)).lower()) from exc
+        ring = cls(*_parse(path, content))
         ring._source, ring._stamp = path, stamp
         return ring
 
@@ -164,6 +189,28 @@ def key_number(key_id: str) -> int:
     """The N of a key id "kN-...": keys are numbered in the order they were made (0 for other ids)."""
     match = re.match(r"k(\d+)-", key_id)
     return int(match.group(1)) if match else 0
+
+
+def _parse(path: Path, content: bytes) -> tuple[dict[str, bytes], str]:
+    """The keys and the active key id of a key file's content, each checked."""
+    try:
+        document = json.loads(content.decode("utf-8"))
+    except ValueError as exc:  # not UTF-8, or not JSON
+        raise KeyFileMalformed(path, "not JSON") from exc
+    try:
+        keys = {str(k): base64.b64decode(v, validate=True) for k, v in document["keys"].items()}
+        active = document["active"]
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise KeyFileMalformed(path, 'not an object with "active" and "keys"') from exc
+    except (binascii.Error, ValueError) as exc:
+        raise KeyFileMalformed(path, "a key is not base64") from exc
+    if not isinstance(active, str):
+        raise KeyFileMalformed(path, '"active" is not a key id')
+    try:
+        _check(keys, active)
+    except KeyRingError as exc:
+        raise KeyFileMalformed(path, str(exc)) from exc
+    return keys, active
 
 
 def _check(keys: dict[str, bytes], active_key_id: str) -> None:

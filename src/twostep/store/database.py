@@ -16,6 +16,7 @@ from twostep.store import consistency, revisions
 from twostep.store.audit_reader import AuditSnapshot, audit_snapshot
 from twostep.store.consistency import ConsistencyReport
 from twostep.store.engine import create_engine
+from twostep.store.failures import SchemaMissing, SchemaNewer, SchemaOlder, display_url, sqlite_file
 from twostep.store.key_rotation import KeyRotation, Progress
 from twostep.store.notification_outbox import SqlNotificationOutbox
 from twostep.store.observation import DatabaseObserver, observe, pool_limit
@@ -27,6 +28,23 @@ class Database:
 
     def __init__(self, url: str) -> None:
         self._engine = create_engine(url)
+        self._shown = display_url(url)
+
+    @staticmethod
+    def sqlite_file(url: str) -> Path | None:
+        """The file of a SQLite URL (its directory holds the journal and the writer lock too); None otherwise."""
+        return sqlite_file(url)
+
+    @staticmethod
+    def exists(url: str) -> bool:
+        """False for a SQLite file that is not there (opening it would create it); True for any other database."""
+        path = sqlite_file(url)
+        return path is None or path.exists()
+
+    @staticmethod
+    def shown_url(url: str) -> str:
+        """A SQLite database by its path, another by its URL without the password: as the operator is told."""
+        return display_url(url)
 
     @property
     def dialect(self) -> str:
@@ -43,7 +61,21 @@ class Database:
         return revisions.current_revision(self._engine)
 
     def upgrade(self, revision: str = "head") -> None:
+        """Migrate to the revision; SchemaNewer, and nothing done, when a newer twostep already went further."""
+        current = self.revision()
+        if current is not None and not revisions.is_known(current):
+            raise SchemaNewer(self._shown, current, revisions.head_revision())
         revisions.upgrade(self._engine, revision)
+
+    def require_current_schema(self) -> None:
+        """SchemaMissing, SchemaOlder (`twostep db upgrade` helps) or SchemaNewer unless the database is at the
+        revision this code was written for."""
+        current, head = self.revision(), revisions.head_revision()
+        if current is None:
+            raise SchemaMissing(self._shown, "holds no twostep schema")
+        if current != head:
+            known = revisions.is_known(current)
+            raise (SchemaOlder if known else SchemaNewer)(self._shown, current, head)
 
     def check(self, keyring: KeyRing) -> ConsistencyReport:
         """`twostep db check`: whether the database holds only whole changes (store/consistency.py)."""

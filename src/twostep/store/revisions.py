@@ -10,6 +10,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -36,3 +37,11 @@ def head_revision() -> str:
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
     return head
+
+
+def is_known(revision: str) -> bool:
+    """Whether this code has the revision among its migrations (a newer twostep's revision it has not)."""
+    try:
+        return ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
+    except CommandError:  # alembic's "Can't locate revision identified by ..."
+        return False
