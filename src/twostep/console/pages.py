@@ -18,7 +18,16 @@ from twostep.awsapi.authorization import decide_action
 from twostep.bootstrap import Services
 from twostep.client_address import client_address
 from twostep.console import security
-from twostep.console.error_messages import NO_WORDING, Wording, message_for
+from twostep.console.error_messages import (
+    CODE_REASONS,
+    NO_WORDING,
+    TRY_AGAIN_IN,
+    ReasonWording,
+    Wording,
+    message_for,
+    reason_message,
+    wait_seconds,
+)
 from twostep.console.forms import Form
 from twostep.console.i18n import LANGUAGE_NAMES, LANGUAGES, N_, negotiate
 from twostep.console.rendering import Templates
@@ -109,9 +118,21 @@ class Console:
     def gettext(self, request: Request, message: str) -> str:
         return self.templates.gettext(self.language(request), message)
 
-    def error(self, request: Request, failure: Exception, wording: Wording = NO_WORDING) -> str:
-        """The message shown for a domain failure (console/error_messages.py), in the visitor's language."""
-        message = message_for(failure, wording)
+    def error(
+        self,
+        request: Request,
+        failure: Exception,
+        wording: Wording = NO_WORDING,
+        reasons: ReasonWording = CODE_REASONS,
+    ) -> str:
+        """The message shown for a domain failure (console/error_messages.py), in the visitor's language: for a
+        rejected code after the password step, why (a throttled attempt with its wait, a code already used)."""
+        seconds = wait_seconds(failure)
+        if seconds is not None:
+            language = self.language(request)
+            text = self.templates.ngettext(language, TRY_AGAIN_IN.singular, TRY_AGAIN_IN.plural, seconds)
+            return text % {"num": seconds}
+        message = reason_message(failure, reasons) or message_for(failure, wording)
         return str(failure) if message is None else self.gettext(request, message)
 
     # -- responses ----------------------------------------------------------------------------------------

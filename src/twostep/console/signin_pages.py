@@ -207,12 +207,14 @@ def submit_mfa_step(console: Console, request: Request, form: Form) -> Response:
         except MfaFailed as failed:
             if failed.ended:  # S12: a lockout ends the half-finished sign-in; the password is needed again
                 return signed_out_response(request, signin_page(current.user, "mfa-ended"))
+            # Past the password step: a replayed code or a throttled attempt may say so (docs/security.md, S13).
+            wording = error_messages.PASSKEY_WORDING if device.is_passkey else error_messages.NO_WORDING
+            return mfa_step_page(console, request, current, devices, device, console.error(request, failed, wording))
         except SessionInvalid:
             return redirect("/signin")
         else:
             return signed_in_response(request, grant, "/console")
-    failed_message = error_messages.PASSKEY_FAILED if device is not None and device.is_passkey else None
-    error = console.gettext(request, failed_message or error_messages.MFA_FAILED)
+    error = console.gettext(request, error_messages.MFA_FAILED)
     return mfa_step_page(console, request, current, devices, device, error)
 
 
