@@ -168,7 +168,9 @@ def submit_link_and_code(console: Console, request: Request, form: Form) -> Resp
     except MfaFailed as failed:
         if failed.ended:
             return signed_out_response(request, signin_page(current.user, "mfa-ended"))
-        return verify_page(console, request, current, link, console.error(request, failed, RECOVERY_CODE_WORDING, NO_REASONS))
+        return verify_page(
+            console, request, current, link, console.error(request, failed, RECOVERY_CODE_WORDING, NO_REASONS)
+        )
     except SessionInvalid:
         return redirect("/signin")
     return signed_in_response(request, grant, LANDING)

@@ -43,6 +43,10 @@ NOTICES = {
     "assigned": N_("The MFA device was assigned. From now on, signing in asks for a code from it."),
     "passkey-assigned": N_("The passkey or security key was assigned. From now on, signing in asks for it."),
     "resynced": N_("The MFA device was resynchronised."),
+    "device-renamed": N_(
+        "The device was renamed and keeps its secret key: if you already scanned the QR code, the entry in your "
+        "app keeps working (its label shows the old name)."
+    ),
     "removed": N_("The MFA device was removed."),
     "user-created": N_("The user was created."),
     "device-deactivated": N_("The user's MFA device was deactivated, and the user's console sessions ended."),
@@ -234,9 +238,12 @@ class Console:
         except SessionInvalid:
             raise Halt(redirect("/signin")) from None
 
-    def require_fresh(self, request: Request, current: CurrentSession, back_to: str) -> None:
-        """S17: changes to MFA need a password (and code) proved within minutes; else confirm them first."""
-        if not self.services.signin.is_fresh(current):
+    def require_fresh(
+        self, request: Request, current: CurrentSession, back_to: str, *, wizard_started_at: float | None = None
+    ) -> None:
+        """S17: changes to MFA need a password (and code) proved within minutes (for the Assign MFA device wizard,
+        minutes before it started); else confirm them first."""
+        if not self.services.signin.is_fresh(current, wizard_started_at=wizard_started_at):
             raise Halt(redirect("/reauthenticate?next=" + quote(back_to, safe="/")))
 
     # -- forms --------------------------------------------------------------------------------------------

@@ -18,9 +18,7 @@ class MfaFailed(Exception):
     the verifier's: only someone who has passed the password step gets here, so the console may word a replayed
     code or a throttled attempt as such (docs/security.md, S13)."""
 
-    def __init__(
-        self, ended: bool, retry_after: float | None = None, reason: RejectionReason | None = None
-    ) -> None:
+    def __init__(self, ended: bool, retry_after: float | None = None, reason: RejectionReason | None = None) -> None:
         super().__init__("Your authentication information is incorrect. Please try again.")
         self.ended = ended
         self.retry_after = retry_after

@@ -70,18 +70,25 @@ class Sessions:
             uow.commit()
         return ended
 
-    def is_fresh(self, current: CurrentSession) -> bool:
-        """Whether the password (and, for a user with MFA, a code) was proved within the fresh window (S17)."""
+    def is_fresh(self, current: CurrentSession, *, wizard_started_at: float | None = None) -> bool:
+        """Whether the password (and, for a user with MFA, a code) was proved within the fresh window (S17).
+
+        For the Assign MFA device wizard, pass when it started: a proof that was fresh then stays good until the
+        enrolment window after that start has passed (at most fresh_window + enrolment_window old in all).
+        """
         now = self._clock.now()
         session = current.session
         if session.stage is Stage.RECOVERY:  # the alternative factors were proved for this short session alone
             return True
+        at = now
+        if wizard_started_at is not None and 0 <= now - wizard_started_at <= self.settings.enrolment_window:
+            at = wizard_started_at  # measured from the wizard's start
         window = self.settings.fresh_window
-        if now - session.authenticated_at > window:
+        if at - session.authenticated_at > window:
             return False
         with self._uow(readonly=True) as uow:
             has_mfa = uow.devices.count_for_user(session.user_id) > 0
-        return not has_mfa or (session.mfa_at is not None and now - session.mfa_at <= window)
+        return not has_mfa or (session.mfa_at is not None and at - session.mfa_at <= window)
 
     def renew_after_mfa_change(self, session: Session, *, proved_device_id: str | None = None) -> Grant:
         """The session an MFA change was made from continues under a new id; every other one stays ended (S18).
