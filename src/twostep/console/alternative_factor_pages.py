@@ -15,8 +15,8 @@ from twostep.console.endpoints import route
 from twostep.console.error_messages import NO_REASONS, RECOVERY_CODE_WORDING
 from twostep.console.forms import Form
 from twostep.console.i18n import N_
-from twostep.console.pages import Console, Halt, redirect
-from twostep.console.signin_pages import signed_in_response, signed_out_response, signin_page
+from twostep.console.pages import Console, Halt, redirect, signin_page
+from twostep.console.signin_pages import signed_in_response, signed_out_response
 from twostep.signin.alternative_factors import RecoveryOptions
 from twostep.signin.errors import MfaFailed, RecoveryLinkRefused, RecoveryNotOffered, SessionInvalid
 from twostep.signin.models import CurrentSession, Stage

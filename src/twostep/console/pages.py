@@ -31,6 +31,7 @@ from twostep.console.error_messages import (
 from twostep.console.forms import Form
 from twostep.console.i18n import LANGUAGE_NAMES, LANGUAGES, N_, negotiate
 from twostep.console.rendering import Templates
+from twostep.identity.models import User
 from twostep.policy.language.access import RequestEnvironment
 from twostep.policy.language.evaluator import Decision
 from twostep.signin.errors import SessionInvalid
@@ -52,6 +53,10 @@ NOTICES = {
     "device-deactivated": N_("The user's MFA device was deactivated, and the user's console sessions ended."),
     "signed-out": N_("You signed out."),
     "signed-out-everywhere": N_("You signed out of every session."),
+    # Shown to whoever still holds the cookie of a session a change ended (S18; Console.session_ended).
+    "mfa-changed": N_("Your session ended because the MFA devices of your user changed. Sign in again."),
+    "password-changed": N_("Your session ended because your password changed. Sign in again."),
+    "ended-by-admin": N_("Your session was ended by an administrator. Sign in again."),
     "mfa-ended": N_(
         "Too many failed attempts. Sign in again; if your codes keep failing, resync your MFA device from the "
         "multi-factor authentication page."
@@ -102,6 +107,14 @@ class Halt(Exception):
 
 def redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
+
+
+def signin_page(user: User | None, notice: str = "") -> str:
+    """Where a user signs in again: IAM users on their account's page, everyone else by email."""
+    suffix = f"notice={notice}" if notice else ""
+    if user is not None and not user.is_root:
+        return f"/signin/iam?account={user.account_id}" + (f"&{suffix}" if suffix else "")
+    return "/signin" + (f"?{suffix}" if suffix else "")
 
 
 @dataclass(frozen=True)
@@ -224,7 +237,7 @@ class Console:
         try:
             current = self.services.signin.current(security.session_token(request), stage=stages)
         except SessionInvalid:
-            raise Halt(redirect("/signin")) from None
+            raise self.session_ended(request) from None
         if current.session.stage is Stage.RECOVERY and Reach.RECOVERY not in also:
             raise Halt(redirect(RECOVERY_PAGE))
         if current.requirement.enrolment_only and Reach.ENROLMENT not in also:
@@ -236,7 +249,20 @@ class Console:
         try:
             return self.services.signin.current(security.session_token(request), stage=Stage.NEEDS_MFA)
         except SessionInvalid:
-            raise Halt(redirect("/signin")) from None
+            raise self.session_ended(request) from None
+
+    def session_ended(self, request: Request) -> Halt:
+        """No live session: back to sign-in. When the cookie's session was ended by a change (S18) - another tab
+        changed MFA, the password changed, an administrator ended it - the sign-in page says why, once (the cookie
+        goes). Only the holder of that cookie finds the record (identity/session_endings.py)."""
+        token = security.session_token(request)
+        ended = self.services.signin.ended_session(token)
+        if ended is None:
+            return Halt(redirect("/signin"))
+        reason, user = ended
+        response = redirect(signin_page(user, reason.value))
+        security.clear_session_cookie(response, request)
+        return Halt(response)
 
     def require_fresh(
         self, request: Request, current: CurrentSession, back_to: str, *, wizard_started_at: float | None = None

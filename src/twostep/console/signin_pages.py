@@ -14,9 +14,8 @@ from twostep.console import error_messages, security
 from twostep.console.endpoints import route
 from twostep.console.forms import Form, two_codes
 from twostep.console.i18n import N_
-from twostep.console.pages import Console, Halt, redirect
+from twostep.console.pages import Console, Halt, redirect, signin_page
 from twostep.console.passkey_pages import PasskeyNotUsable, presented_passkey, prompt_context
-from twostep.identity.models import User
 from twostep.mfa.errors import MfaError
 from twostep.mfa.models import MfaDevice
 from twostep.signin.errors import MfaFailed, SessionInvalid, SignInFailed
@@ -49,14 +48,6 @@ def chosen_device(devices: list[MfaDevice], form: Form) -> MfaDevice | None:
     return next((d for d in devices if d.id == wanted), None)
 
 
-def signin_page(user: User | None, notice: str = "") -> str:
-    """Where a user signs in again: IAM users on their account's page, everyone else by email."""
-    suffix = f"notice={notice}" if notice else ""
-    if user is not None and not user.is_root:
-        return f"/signin/iam?account={user.account_id}" + (f"&{suffix}" if suffix else "")
-    return "/signin" + (f"?{suffix}" if suffix else "")
-
-
 def signed_in_response(request: Request, grant: Grant, target: str) -> Response:
     response = redirect(target)
     security.set_session_cookie(response, request, grant.token)
@@ -76,7 +67,7 @@ def start(console: Console, request: Request) -> Response:
     try:
         console.services.signin.current(security.session_token(request), stage=(Stage.SIGNED_IN, Stage.RECOVERY))
     except SessionInvalid:
-        return redirect("/signin")
+        return console.session_ended(request).response
     return redirect("/console")
 
 

@@ -11,6 +11,7 @@ from twostep.clock import Clock
 from twostep.crypto.keyring import KeyRing
 from twostep.identity.models import Tag, User
 from twostep.identity.principal import Principal
+from twostep.identity.session_endings import SessionEnd
 from twostep.identity.tags import with_tags, without_tags
 from twostep.mfa.enrolment import Enrolment, device_event
 from twostep.mfa.errors import (
@@ -128,7 +129,7 @@ class MfaService(Enrolment):
         if not uow.devices.assign(device.id, user.id, now):
             raise DeviceInUse()
         owe_after_assignment(uow, self._keyring, user)  # a first device: recovery codes are owed (issue 14)
-        uow.sessions.delete_for_user(user.id)  # S18: an MFA change ends the user's console sessions
+        uow.sessions.end_for_user(user.id, SessionEnd.MFA_CHANGED, now)  # S18: an MFA change ends them
         uow.audit.append(self._event("EnableMFADevice", device, actor, now, user, source_ip))
 
     def resync(
@@ -158,7 +159,7 @@ class MfaService(Enrolment):
                 uow.devices.delete(device.id)  # its credential row goes with it (ON DELETE CASCADE)
             else:
                 uow.devices.unassign(device.id)
-            uow.sessions.delete_for_user(user.id)  # S18
+            uow.sessions.end_for_user(user.id, SessionEnd.MFA_CHANGED, now)  # S18
             uow.audit.append(self._event("DeactivateMFADevice", device, actor, now, user, source_ip))
             uow.commit()
 
@@ -190,7 +191,7 @@ class MfaService(Enrolment):
             uow.devices.unassign(device.id)
             if device.kind is DeviceKind.VIRTUAL:
                 uow.devices.delete(device.id)
-            uow.sessions.delete_for_user(user.id)
+            uow.sessions.end_for_user(user.id, SessionEnd.MFA_CHANGED, now)
             uow.audit.append(self._event("DeactivateMFADevice", device, actor, now, user, source_ip))
             if device.kind is DeviceKind.VIRTUAL and not device.is_passkey:
                 uow.audit.append(self._event("DeleteVirtualMFADevice", device, actor, now, source_ip=source_ip))

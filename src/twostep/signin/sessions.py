@@ -9,6 +9,7 @@ from dataclasses import replace
 from twostep.audit.events import AuditEvent
 from twostep.clock import Clock
 from twostep.identity.models import User
+from twostep.identity.session_endings import ENDED_SESSION_RETENTION, SessionEnd
 from twostep.signin.errors import SessionInvalid
 from twostep.signin.mfa_requirement import NOT_REQUIRED, requirement_for
 from twostep.signin.models import LOST_DEVICES_KEY, CurrentSession, Grant, Session, Stage
@@ -64,11 +65,23 @@ class Sessions:
             uow.commit()
 
     def sign_out_everywhere(self, user: User) -> int:
+        now = self._clock.now()
         with self._uow() as uow:
-            ended = uow.sessions.delete_for_user(user.id)
-            uow.audit.append(AuditEvent("SignOutEverywhere", user.account_id, self._clock.now(), actor=user.arn))
+            ended = uow.sessions.end_for_user(user.id, SessionEnd.SIGNED_OUT_EVERYWHERE, now)
+            uow.audit.append(AuditEvent("SignOutEverywhere", user.account_id, now, actor=user.arn))
             uow.commit()
         return ended
+
+    def ended_session(self, token: str | None) -> tuple[SessionEnd, User | None] | None:
+        """Why the session of this token was ended, if it was ended by a change (S18) within the retention, and its
+        user: for the sign-in page the holder of the old cookie is sent to. Without the cookie nothing is found."""
+        if not token:
+            return None
+        with self._uow(readonly=True) as uow:
+            ended = uow.sessions.ended(hash_token(token), self._clock.now() - ENDED_SESSION_RETENTION)
+            if ended is None:
+                return None
+            return ended.reason, uow.users.get(ended.user_id)
 
     def is_fresh(self, current: CurrentSession, *, wizard_started_at: float | None = None) -> bool:
         """Whether the password (and, for a user with MFA, a code) was proved within the fresh window (S17).
