@@ -52,7 +52,9 @@ def test_reset_mfa_of_an_iam_user(mailed: MailedServer) -> None:
         assert result["user"] == f"arn:aws:iam::{server.account_id}:user/alice"
         assert result["deactivated"] == [f"arn:aws:iam::{server.account_id}:mfa/alice-phone"]
         assert result["recovery_codes_spent"] == 10 and result["sessions_ended"] == 1
-        assert browser.get("/console").headers["location"] == "/signin"  # the session ended
+        # The session ended, and its holder is told why (issue 16).
+        ended = browser.get("/console").headers["location"]
+        assert ended == f"/signin/iam?account={server.account_id}&notice=mfa-changed"
 
         mailed.wait_for_mail(2)
         assert mailed.inbox.subjects[-1] == "twostep: MFA reset for IAM user alice"
@@ -82,7 +84,7 @@ def test_reset_mfa_of_the_root_user(mailed: MailedServer) -> None:
         code, out, err = reset(mailed, "--root", stdin="yes\n")
         assert code == 0, err
         assert json.loads(out)["deactivated"] == [f"arn:aws:iam::{server.account_id}:mfa/root-phone"]
-        assert root.get("/security-credentials").headers["location"] == "/signin"
+        assert root.get("/security-credentials").headers["location"] == "/signin?notice=mfa-changed"
         # Signing in again lands in the wizard: the root user must assign a device before anything else.
         assert root.sign_in_root().headers["location"] == "/console"
         assert root.get("/console").headers["location"] == "/security-credentials/mfa/assign"

@@ -84,7 +84,8 @@ def test_removing_a_device_ends_the_other_sessions_and_renews_this_one(
         # ...and, the root user having no device left, in the Assign MFA device wizard (issue 14).
         assert browser.get("/security-credentials").headers["location"] == "/security-credentials/mfa/assign"
         assert browser.get("/security-credentials/mfa/assign").status_code == 200
-        assert other.get("/security-credentials").headers["location"] == "/signin"  # S18: the other one ended
+        # S18: the other one ended, and its holder is told why (issue 16)
+        assert other.get("/security-credentials").headers["location"] == "/signin?notice=mfa-changed"
     assert devices_in_account(server) == []
 
 

@@ -128,7 +128,7 @@ def test_the_forced_change_then_a_chosen_one(
     fill_change(page, words, FIRST, SECOND, SECOND + "x")
     expect(page.get_by_role("alert")).to_have_text(words["mismatch"])
     fill_change(page, words, FIRST, SECOND, SECOND)
-    expect(page).to_have_url(server.url + "/console?notice=password-changed")
+    expect(page).to_have_url(server.url + "/console?notice=password-updated")
     expect(page.get_by_role("status")).to_have_text(words["changed"])
     assert iam.get_login_profile(UserName=name)["LoginProfile"]["PasswordResetRequired"] is False
 
@@ -144,7 +144,7 @@ def test_the_forced_change_then_a_chosen_one(
     expect(page.get_by_role("alert")).to_contain_text(words["wrong"])
     server.move_clock(5)  # the failure's delay (S11)
     fill_change(page, words, SECOND, THIRD, THIRD)
-    expect(page).to_have_url(server.url + "/security-credentials?notice=password-changed")
+    expect(page).to_have_url(server.url + "/security-credentials?notice=password-updated")
     expect(page.get_by_role("status")).to_have_text(words["changed"])
     no_horizontal_overflow(page)
 

@@ -109,7 +109,7 @@ def test_a_change_ends_the_other_sessions_and_the_new_password_signs_in(
         client.sign_in_iam("carol", FIRST)
         before = client.http.cookies.get("twostep-session")
         done = change(client, FIRST, SECOND)
-        assert done.status_code == 303 and done.headers["location"] == "/security-credentials?notice=password-changed"
+        assert done.status_code == 303 and done.headers["location"] == "/security-credentials?notice=password-updated"
         assert client.http.cookies.get("twostep-session") != before  # the session continues under a new id
         assert "Your password was changed" in client.follow(done).text
         assert signed_in(client)
@@ -192,7 +192,7 @@ def test_password_reset_required_reaches_only_the_change_page(
     assert page.status_code == 200 and "requires you to choose a new password" in page.text
     assert 'href="/security-credentials"' not in page.text  # no way around it but signing out
     done = change(client, FIRST, SECOND)
-    assert done.headers["location"] == "/console?notice=password-changed"
+    assert done.headers["location"] == "/console?notice=password-updated"
     assert client.follow(done).status_code == 200
     assert iam.get_login_profile(UserName="frank")["LoginProfile"]["PasswordResetRequired"] is False
     # Once changed, the page is the user's like anyone's: without a policy allowing it, no longer open.
@@ -273,7 +273,7 @@ def test_the_root_user_changes_the_generated_password_once_mfa_is_assigned(tmp_p
         assert root.get(PAGE).headers["location"] == "/security-credentials/mfa/assign"  # required MFA first
         enrolled = root.enrol("root-phone")
         done = change(root, server.root_password, SECOND)
-        assert done.headers["location"] == "/security-credentials?notice=password-changed"
+        assert done.headers["location"] == "/security-credentials?notice=password-updated"
         root.sign_out()
         assert root.sign_in_root().status_code == 400
         server.move_clock(35)  # the failure's delay, and a code the enrolment did not spend
@@ -293,7 +293,7 @@ def test_a_user_created_in_the_console_with_a_required_reset_changes_it_first(
     client.sign_out()
     assert client.sign_in_iam("judy", FIRST).headers["location"] == "/console"
     assert client.get("/console").headers["location"] == PAGE
-    assert change(client, FIRST, SECOND).headers["location"] == "/console?notice=password-changed"
+    assert change(client, FIRST, SECOND).headers["location"] == "/console?notice=password-updated"
     assert client.get("/console").status_code == 200
 
 

@@ -12,11 +12,11 @@ from starlette.routing import BaseRoute
 from twostep.client_address import client_address
 from twostep.console import security
 from twostep.console.endpoints import route
-from twostep.console.error_messages import RECOVERY_CODE_WORDING
+from twostep.console.error_messages import NO_REASONS, RECOVERY_CODE_WORDING
 from twostep.console.forms import Form
 from twostep.console.i18n import N_
-from twostep.console.pages import Console, Halt, redirect
-from twostep.console.signin_pages import signed_in_response, signed_out_response, signin_page
+from twostep.console.pages import Console, Halt, redirect, signin_page
+from twostep.console.signin_pages import signed_in_response, signed_out_response
 from twostep.signin.alternative_factors import RecoveryOptions
 from twostep.signin.errors import MfaFailed, RecoveryLinkRefused, RecoveryNotOffered, SessionInvalid
 from twostep.signin.models import CurrentSession, Stage
@@ -94,7 +94,7 @@ def submit_code(console: Console, request: Request, form: Form) -> Response:
     except MfaFailed as failed:
         if failed.ended:  # S12: a lockout ends the half-finished sign-in
             return signed_out_response(request, signin_page(current.user, "mfa-ended"))
-        error = console.error(request, failed, RECOVERY_CODE_WORDING)
+        error = console.error(request, failed, RECOVERY_CODE_WORDING, NO_REASONS)
         fresh = console.services.alternative_factors.options(token)
         return options_page(console, request, current, fresh, error, status=400)
     except SessionInvalid:
@@ -168,7 +168,9 @@ def submit_link_and_code(console: Console, request: Request, form: Form) -> Resp
     except MfaFailed as failed:
         if failed.ended:
             return signed_out_response(request, signin_page(current.user, "mfa-ended"))
-        return verify_page(console, request, current, link, console.error(request, failed, RECOVERY_CODE_WORDING))
+        return verify_page(
+            console, request, current, link, console.error(request, failed, RECOVERY_CODE_WORDING, NO_REASONS)
+        )
     except SessionInvalid:
         return redirect("/signin")
     return signed_in_response(request, grant, LANDING)

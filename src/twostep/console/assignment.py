@@ -16,13 +16,14 @@ def assigned_response(
     console: Console,
     request: Request,
     current: CurrentSession,
-    wizard_key: str,
+    wizard_keys: str | tuple[str, ...],
     device_id: str,
     notice: str = "assigned",
 ) -> Response:
     """The device is assigned and the change ended the user's sessions (S18): this one continues under a new id,
     without the wizard's state, with the new device as a fresh proof of possession; the recovery codes owed for a
     first device are shown this once (recovery_code_pages.after_assignment)."""
-    kept = {key: value for key, value in current.session.data.items() if key != wizard_key}
+    dropped = (wizard_keys,) if isinstance(wizard_keys, str) else wizard_keys
+    kept = {key: value for key, value in current.session.data.items() if key not in dropped}
     renewed = replace(current, session=replace(current.session, data=kept))
     return after_assignment(console, request, renewed, device_id, notice)

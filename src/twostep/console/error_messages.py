@@ -9,7 +9,9 @@ that neither names (a device removed meanwhile, named by its serial) shows the d
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from twostep.console.i18n import N_
 from twostep.groups import errors as groups
@@ -21,6 +23,21 @@ from twostep.policy.stored import errors as policies
 from twostep.signin.errors import MfaFailed, SignInFailed
 
 Wording = Mapping[type[Exception], str]
+ReasonWording = Mapping[mfa.RejectionReason, str]
+
+
+@dataclass(frozen=True)
+class Plural:
+    """A message with a plural form: its msgids, translated with the count where it is shown."""
+
+    singular: str
+    plural: str
+
+
+def ngettext(singular: str, plural: str) -> Plural:
+    """Mark a message with a plural form for extraction (the `ngettext` keyword of tests/console/test_i18n.py)."""
+    return Plural(singular, plural)
+
 
 # S13: one message for an unknown user, a wrong password and a throttled attempt.
 SIGNIN_FAILED = N_("Your authentication information is incorrect. Please try again.")
@@ -71,6 +88,18 @@ MESSAGES: Mapping[type[Exception], str] = {
 }
 
 NO_WORDING: Wording = {}
+
+# After the password step (the MFA page, re-authentication, the Security credentials forms) a rejected code may say
+# why, when the reason is one the user can act on: the half-signed-in user already proved the password, so this
+# reveals nothing an outsider could learn (S13: the password step itself still answers every failure alike).
+CODE_ALREADY_USED = N_("That code was already used; wait for the next one.")
+TRY_AGAIN_IN = ngettext(
+    "Too many attempts; try again in %(num)s second.", "Too many attempts; try again in %(num)s seconds."
+)
+CODE_REASONS: ReasonWording = {mfa.RejectionReason.REPLAYED: CODE_ALREADY_USED}
+# A recovery code has no "next one": a spent one reads like any other failure.
+NO_REASONS: ReasonWording = {}
+
 # A passkey's assertion at sign-in or re-authentication: not about codes.
 PASSKEY_FAILED = N_("Your passkey or security key was not accepted. Try again, or choose another MFA device.")
 PASSKEY_WORDING: Wording = {MfaFailed: PASSKEY_FAILED, mfa.CodeRejected: PASSKEY_FAILED}
@@ -93,6 +122,20 @@ CODE_OF_THIS_DEVICE: Wording = {
 # A recovery code (confirming a new set, signing in using alternative factors): one message whatever the reason.
 RECOVERY_CODE_REJECTED = N_("The recovery code is not valid. Check it and try again; each code works once.")
 RECOVERY_CODE_WORDING: Wording = {mfa.CodeRejected: RECOVERY_CODE_REJECTED, MfaFailed: RECOVERY_CODE_REJECTED}
+
+
+def wait_seconds(failure: Exception) -> int | None:
+    """The whole seconds a throttled code check asks to wait (the verifier's delay, rounded up), else None."""
+    if not isinstance(failure, (mfa.CodeRejected, MfaFailed)) or failure.reason is not mfa.RejectionReason.THROTTLED:
+        return None
+    return max(1, math.ceil(failure.retry_after or 0))
+
+
+def reason_message(failure: Exception, reasons: ReasonWording) -> str | None:
+    """The msgid that says why a code was rejected, when the form's reasons name it."""
+    if isinstance(failure, (mfa.CodeRejected, MfaFailed)) and failure.reason is not None:
+        return reasons.get(failure.reason)
+    return None
 
 
 def message_for(failure: Exception, wording: Wording = NO_WORDING) -> str | None:

@@ -18,54 +18,27 @@ from twostep.awsapi.authorization import decide_action
 from twostep.bootstrap import Services
 from twostep.client_address import client_address
 from twostep.console import security
-from twostep.console.error_messages import NO_WORDING, Wording, message_for
+from twostep.console.error_messages import (
+    CODE_REASONS,
+    NO_WORDING,
+    TRY_AGAIN_IN,
+    ReasonWording,
+    Wording,
+    message_for,
+    reason_message,
+    wait_seconds,
+)
 from twostep.console.forms import Form
 from twostep.console.i18n import LANGUAGE_NAMES, LANGUAGES, N_, negotiate
+from twostep.console.notices import NOTICES
 from twostep.console.rendering import Templates
+from twostep.identity.models import User
 from twostep.policy.language.access import RequestEnvironment
 from twostep.policy.language.evaluator import Decision
 from twostep.signin.errors import SessionInvalid
 from twostep.signin.models import CurrentSession, Stage
 
 LANGUAGE_COOKIE = "twostep-lang"
-
-# One-line confirmations after a redirect, named in the query string (?notice=...): never free text.
-NOTICES = {
-    "assigned": N_("The MFA device was assigned. From now on, signing in asks for a code from it."),
-    "passkey-assigned": N_("The passkey or security key was assigned. From now on, signing in asks for it."),
-    "resynced": N_("The MFA device was resynchronised."),
-    "removed": N_("The MFA device was removed."),
-    "user-created": N_("The user was created."),
-    "device-deactivated": N_("The user's MFA device was deactivated, and the user's console sessions ended."),
-    "signed-out": N_("You signed out."),
-    "signed-out-everywhere": N_("You signed out of every session."),
-    "mfa-ended": N_(
-        "Too many failed attempts. Sign in again; if your codes keep failing, resync your MFA device from the "
-        "multi-factor authentication page."
-    ),
-    "device-resynced": N_("Your MFA device was resynchronised. Enter the next code it shows."),
-    "recovery-codes-saved": N_("Your recovery codes are saved. Keep them somewhere safe, apart from your MFA device."),
-    "recovery-session": N_(
-        "You signed in using alternative factors. Assign a new MFA device (or remove the lost one) to continue."
-    ),
-    "mfa-requirement-saved": N_("The MFA requirement for console users was saved."),
-    # a user's page (user_*_pages.py)
-    "access-key-activated": N_("The access key is active."),
-    "access-key-deactivated": N_("The access key is inactive. Requests signed with it are refused."),
-    "access-key-deleted": N_("The access key was deleted."),
-    "console-password-created": N_("Console access is enabled: the user signs in with this password."),
-    "console-password-reset": N_("The console password was reset, and the user's console sessions ended."),
-    "console-password-removed": N_("Console access is disabled, and the user's console sessions ended."),
-    "password-reset-required": N_("The user must set a new password at the next sign-in."),
-    "group-added": N_("The user was added to the group."),
-    "group-removed": N_("The user was removed from the group."),
-    "policy-attached": N_("The policy was attached."),
-    "policy-detached": N_("The policy was detached."),
-    "inline-policy-saved": N_("The inline policy was saved."),
-    "inline-policy-deleted": N_("The inline policy was deleted."),
-    "user-deleted": N_("The user was deleted."),
-    "password-changed": N_("Your password was changed. Your other console sessions were signed out."),
-}
 
 # Where a user who must have MFA and has none is sent (the Assign MFA device wizard, enrolment_pages.ASSIGN).
 ENROLMENT_PAGE = "/security-credentials/mfa/assign"
@@ -95,6 +68,14 @@ def redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
+def signin_page(user: User | None, notice: str = "") -> str:
+    """Where a user signs in again: IAM users on their account's page, everyone else by email."""
+    suffix = f"notice={notice}" if notice else ""
+    if user is not None and not user.is_root:
+        return f"/signin/iam?account={user.account_id}" + (f"&{suffix}" if suffix else "")
+    return "/signin" + (f"?{suffix}" if suffix else "")
+
+
 @dataclass(frozen=True)
 class Console:
     services: Services
@@ -113,9 +94,21 @@ class Console:
     def gettext(self, request: Request, message: str) -> str:
         return self.templates.gettext(self.language(request), message)
 
-    def error(self, request: Request, failure: Exception, wording: Wording = NO_WORDING) -> str:
-        """The message shown for a domain failure (console/error_messages.py), in the visitor's language."""
-        message = message_for(failure, wording)
+    def error(
+        self,
+        request: Request,
+        failure: Exception,
+        wording: Wording = NO_WORDING,
+        reasons: ReasonWording = CODE_REASONS,
+    ) -> str:
+        """The message shown for a domain failure (console/error_messages.py), in the visitor's language: for a
+        rejected code after the password step, why (a throttled attempt with its wait, a code already used)."""
+        seconds = wait_seconds(failure)
+        if seconds is not None:
+            language = self.language(request)
+            text = self.templates.ngettext(language, TRY_AGAIN_IN.singular, TRY_AGAIN_IN.plural, seconds)
+            return text % {"num": seconds}
+        message = reason_message(failure, reasons) or message_for(failure, wording)
         return str(failure) if message is None else self.gettext(request, message)
 
     # -- responses ----------------------------------------------------------------------------------------
@@ -205,7 +198,7 @@ class Console:
         try:
             current = self.services.signin.current(security.session_token(request), stage=stages)
         except SessionInvalid:
-            raise Halt(redirect("/signin")) from None
+            raise self.session_ended(request) from None
         if current.session.stage is Stage.RECOVERY and Reach.RECOVERY not in also:
             raise Halt(redirect(RECOVERY_PAGE))
         must_change = current.session.stage is Stage.SIGNED_IN and current.user.password_reset_required
@@ -220,14 +213,37 @@ class Console:
         try:
             return self.services.signin.current(security.session_token(request), stage=Stage.NEEDS_MFA)
         except SessionInvalid:
-            raise Halt(redirect("/signin")) from None
+            raise self.session_ended(request) from None
+
+    def session_ended(self, request: Request) -> Halt:
+        """No live session: back to sign-in. When the cookie's session was ended by a change (S18) - another tab
+        changed MFA, the password changed, an administrator ended it - the sign-in page says why, once (the cookie
+        goes). Only the holder of that cookie finds the record (identity/session_endings.py)."""
+        token = security.session_token(request)
+        ended = self.services.signin.ended_session(token)
+        if ended is None:
+            return Halt(redirect("/signin"))
+        reason, user = ended
+        response = redirect(signin_page(user, reason.value))
+        security.clear_session_cookie(response, request)
+        return Halt(response)
 
     def require_fresh(
-        self, request: Request, current: CurrentSession, back_to: str, *, password_on_form: bool = False
+        self,
+        request: Request,
+        current: CurrentSession,
+        back_to: str,
+        *,
+        password_on_form: bool = False,
+        wizard_started_at: float | None = None,
     ) -> None:
-        """S17: changes to MFA need a password (and code) proved within minutes; else confirm them first. A form
-        that asks for the password itself (Change password) needs only the code to be recent."""
-        if not self.services.signin.is_fresh(current, password_on_form=password_on_form):
+        """S17: changes to MFA need a password (and code) proved within minutes (for the Assign MFA device wizard,
+        minutes before it started); else confirm them first. A form that asks for the password itself (Change
+        password) needs only the code to be recent."""
+        fresh = self.services.signin.is_fresh(
+            current, password_on_form=password_on_form, wizard_started_at=wizard_started_at
+        )
+        if not fresh:
             raise Halt(redirect("/reauthenticate?next=" + quote(back_to, safe="/")))
 
     # -- forms --------------------------------------------------------------------------------------------

@@ -88,4 +88,4 @@ def submit(console: Console, request: Request, form: Form) -> Response:
     assert grant is not None
     # A required change leads on to where the sign-in was going; a chosen one back to Security credentials.
     target = "/console" if current.user.password_reset_required else "/security-credentials"
-    return signed_in_response(request, grant, target + "?notice=password-changed")
+    return signed_in_response(request, grant, target + "?notice=password-updated")

@@ -14,7 +14,7 @@ from starlette.routing import BaseRoute
 from twostep.client_address import client_address
 from twostep.console import security
 from twostep.console.endpoints import route
-from twostep.console.error_messages import RECOVERY_CODE_WORDING
+from twostep.console.error_messages import NO_REASONS, RECOVERY_CODE_WORDING
 from twostep.console.forms import Form
 from twostep.console.i18n import N_
 from twostep.console.pages import Console, redirect
@@ -110,7 +110,7 @@ def confirm(console: Console, request: Request, form: Form) -> Response:
     try:
         console.services.recovery.confirm(current.user, code, source_ip=client_address(request))
     except CodeRejected as rejected:
-        error = console.error(request, rejected, RECOVERY_CODE_WORDING)
+        error = console.error(request, rejected, RECOVERY_CODE_WORDING, NO_REASONS)
         context = {"code": ""}
         return console.render(request, "recovery_codes_confirm.html", context, current=current, status=400, error=error)
     return redirect("/security-credentials?notice=recovery-codes-saved")

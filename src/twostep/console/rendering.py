@@ -31,6 +31,9 @@ class Templates:
     def gettext(self, language: str, message: str) -> str:
         return self.catalogs.get(language).gettext(message)
 
+    def ngettext(self, language: str, singular: str, plural: str, count: int) -> str:
+        return self.catalogs.get(language).ngettext(singular, plural, count)
+
 
 def _environment(language: str, translations: Translations) -> jinja2.Environment:
     environment = jinja2.Environment(

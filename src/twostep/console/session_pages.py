@@ -12,9 +12,9 @@ from twostep.console.endpoints import route
 from twostep.console.enrolment_pages import discard_enrolment
 from twostep.console.error_messages import NO_WORDING
 from twostep.console.forms import Form
-from twostep.console.pages import Console, Reach, redirect
+from twostep.console.pages import Console, Reach, redirect, signin_page
 from twostep.console.passkey_pages import PasskeyNotUsable, presented_passkey, prompt_context
-from twostep.console.signin_pages import chosen_device, signed_in_response, signed_out_response, signin_page
+from twostep.console.signin_pages import chosen_device, signed_in_response, signed_out_response
 from twostep.mfa.models import MfaDevice
 from twostep.signin.errors import MfaFailed, SessionInvalid, SignInFailed
 from twostep.signin.models import CurrentSession, Stage

@@ -14,9 +14,8 @@ from twostep.console import error_messages, security
 from twostep.console.endpoints import route
 from twostep.console.forms import Form, two_codes
 from twostep.console.i18n import N_
-from twostep.console.pages import Console, Halt, redirect
+from twostep.console.pages import Console, Halt, redirect, signin_page
 from twostep.console.passkey_pages import PasskeyNotUsable, presented_passkey, prompt_context
-from twostep.identity.models import User
 from twostep.mfa.errors import MfaError
 from twostep.mfa.models import MfaDevice
 from twostep.signin.errors import MfaFailed, SessionInvalid, SignInFailed
@@ -49,14 +48,6 @@ def chosen_device(devices: list[MfaDevice], form: Form) -> MfaDevice | None:
     return next((d for d in devices if d.id == wanted), None)
 
 
-def signin_page(user: User | None, notice: str = "") -> str:
-    """Where a user signs in again: IAM users on their account's page, everyone else by email."""
-    suffix = f"notice={notice}" if notice else ""
-    if user is not None and not user.is_root:
-        return f"/signin/iam?account={user.account_id}" + (f"&{suffix}" if suffix else "")
-    return "/signin" + (f"?{suffix}" if suffix else "")
-
-
 def signed_in_response(request: Request, grant: Grant, target: str) -> Response:
     response = redirect(target)
     security.set_session_cookie(response, request, grant.token)
@@ -76,7 +67,7 @@ def start(console: Console, request: Request) -> Response:
     try:
         console.services.signin.current(security.session_token(request), stage=(Stage.SIGNED_IN, Stage.RECOVERY))
     except SessionInvalid:
-        return redirect("/signin")
+        return console.session_ended(request).response
     return redirect("/console")
 
 
@@ -207,12 +198,14 @@ def submit_mfa_step(console: Console, request: Request, form: Form) -> Response:
         except MfaFailed as failed:
             if failed.ended:  # S12: a lockout ends the half-finished sign-in; the password is needed again
                 return signed_out_response(request, signin_page(current.user, "mfa-ended"))
+            # Past the password step: a replayed code or a throttled attempt may say so (docs/security.md, S13).
+            wording = error_messages.PASSKEY_WORDING if device.is_passkey else error_messages.NO_WORDING
+            return mfa_step_page(console, request, current, devices, device, console.error(request, failed, wording))
         except SessionInvalid:
             return redirect("/signin")
         else:
             return signed_in_response(request, grant, "/console")
-    failed_message = error_messages.PASSKEY_FAILED if device is not None and device.is_passkey else None
-    error = console.gettext(request, failed_message or error_messages.MFA_FAILED)
+    error = console.gettext(request, error_messages.MFA_FAILED)
     return mfa_step_page(console, request, current, devices, device, error)
 
 

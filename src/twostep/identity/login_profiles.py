@@ -10,6 +10,7 @@ from twostep.identity.models import User
 from twostep.identity.password_policy import PasswordPolicy
 from twostep.identity.ports import IdentityUnitOfWork
 from twostep.identity.principal import Principal
+from twostep.identity.session_endings import SessionEnd
 from twostep.unit_of_work import UnitOfWorkFactory
 
 
@@ -45,7 +46,7 @@ class LoginProfiles:
                 raise NoLoginProfile(name)
             uow.users.set_password(user.id, password_hash, reset_required, now)
             if not create:
-                uow.sessions.delete_for_user(user.id)  # S18: a password change ends every session
+                uow.sessions.end_for_user(user.id, SessionEnd.PASSWORD_CHANGED, now)  # S18: every session ends
             event = "CreateLoginProfile" if create else "UpdateLoginProfile"
             uow.audit.append(AuditEvent(event, account_id, now, actor=actor.arn, details={"userName": name}))
             uow.commit()
@@ -76,7 +77,7 @@ class LoginProfiles:
             if not user.has_login_profile:
                 raise NoLoginProfile(name)
             uow.users.set_password(user.id, None, False, now)
-            uow.sessions.delete_for_user(user.id)
+            uow.sessions.end_for_user(user.id, SessionEnd.ENDED_BY_ADMIN, now)
             uow.audit.append(
                 AuditEvent("DeleteLoginProfile", account_id, now, actor=actor.arn, details={"userName": name})
             )

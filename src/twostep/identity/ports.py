@@ -8,6 +8,7 @@ from typing import Literal, Protocol
 from twostep.audit.ports import AuditLog
 from twostep.crypto.keyring import Sealed
 from twostep.identity.models import AccessKey, Account, Tag, User
+from twostep.identity.session_endings import SessionEnd
 from twostep.unit_of_work import UnitOfWork
 
 
@@ -96,6 +97,9 @@ class UserSessions(Protocol):
     """A user's console sessions, which a change of their credentials ends (S18)."""
 
     def delete_for_user(self, user_id: str) -> int: ...
+    def end_for_user(self, user_id: str, reason: SessionEnd, now: float) -> int:
+        """Delete the user's sessions and remember why, by each one's id hash (identity/session_endings.py)."""
+        ...
 
 
 class IdentityUnitOfWork(UnitOfWork, Protocol):

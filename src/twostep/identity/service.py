@@ -35,6 +35,7 @@ from twostep.identity.models import ROOT_USER_NAME, Account, Tag, User
 from twostep.identity.password_policy import PasswordPolicy
 from twostep.identity.ports import IdentityUnitOfWork
 from twostep.identity.principal import Principal
+from twostep.identity.session_endings import SessionEnd
 from twostep.identity.tags import checked_tags, with_tags, without_tags
 from twostep.unit_of_work import UnitOfWorkFactory
 
@@ -219,7 +220,7 @@ class IdentityService(LoginProfiles, AccessKeys, AccountReports, AccountSettings
                 raise UserHasDependents("Cannot delete entity, must detach all policies first.")
             if uow.groups.count_for_user(user.id):
                 raise UserHasDependents("Cannot delete entity, must remove user from all groups first.")
-            uow.sessions.delete_for_user(user.id)
+            uow.sessions.end_for_user(user.id, SessionEnd.ENDED_BY_ADMIN, now)
             uow.users.delete(user.id)
             uow.audit.append(AuditEvent("DeleteUser", account_id, now, actor=actor.arn, details={"userName": name}))
             uow.commit()

@@ -14,6 +14,7 @@ from twostep.clock import Clock
 from twostep.crypto.keyring import KeyRing
 from twostep.identity.models import User
 from twostep.identity.principal import Principal
+from twostep.identity.session_endings import SessionEnd
 from twostep.mfa.errors import RecoveryCodesNeedMfa
 from twostep.mfa.ports import MfaUnitOfWork
 from twostep.mfa.recovery_codes import (
@@ -114,7 +115,7 @@ class MfaRecovery:
             for device in devices:
                 uow.devices.unassign(device.id)
             spent = uow.recovery_codes.spend_all(user.id, now)
-            ended = uow.sessions.delete_for_user(user.id)
+            ended = uow.sessions.end_for_user(user.id, SessionEnd.MFA_CHANGED, now)
             serials = tuple(device.serial for device in devices)
             event = self._event("ResetMFA", user, actor, now, None)
             event.details.update(serialNumbers=list(serials), recoveryCodesSpent=spent, sessionsEnded=ended)

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from twostep.audit.events import AuditEvent
 from twostep.clock import Clock
 from twostep.crypto.keyring import KeyRing
 from twostep.identity.models import Tag, User
 from twostep.identity.principal import Principal
+from twostep.identity.session_endings import SessionEnd
 from twostep.identity.tags import with_tags, without_tags
+from twostep.mfa.enrolment import Enrolment, device_event
 from twostep.mfa.errors import (
     DeviceAlreadyExists,
     DeviceInUse,
@@ -31,7 +32,7 @@ from twostep.mfa.verifier import AttemptContext, CodeVerifier
 from twostep.unit_of_work import UnitOfWorkFactory
 
 
-class MfaService:
+class MfaService(Enrolment):
     def __init__(
         self, uow: UnitOfWorkFactory[MfaUnitOfWork], clock: Clock, keyring: KeyRing, verifier: CodeVerifier
     ) -> None:
@@ -51,37 +52,6 @@ class MfaService:
             uow.audit.append(self._event("CreateVirtualMFADevice", new.device, actor, new.device.created_at))
             uow.commit()
         return new
-
-    def start_enrolment(self, user: User, name: str) -> NewDevice:
-        """A new device for the user to enrol (the console's wizard). The user's own unfinished leftover of that
-        name (closed browser, expired session) is discarded in the same transaction: enrolment starts afresh with
-        a new seed (S7). Anyone else's device, and an assigned one, keeps its name (DeviceAlreadyExists)."""
-        new = new_virtual_device(self._keyring, self._clock.now(), user.account_id, name, user, "/", ())
-        now = new.device.created_at
-        with self._uow() as uow:
-            leftover = uow.devices.by_serial(user.account_id, new.device.serial)
-            if leftover is not None:
-                if not self._unfinished_by(leftover, user.account_id, user):
-                    raise DeviceAlreadyExists(new.device.serial)
-                uow.devices.delete(leftover.id)
-                uow.audit.append(self._event("DeleteVirtualMFADevice", leftover, user, now))
-            uow.devices.add(new.device)
-            uow.audit.append(self._event("CreateVirtualMFADevice", new.device, user, now))
-            uow.commit()
-        return new
-
-    @staticmethod
-    def _unfinished_by(device: MfaDevice, account_id: str, actor: User) -> bool:
-        """A device its creator is still enrolling: in the account, unassigned, created by the actor."""
-        return device.account_id == account_id and not device.assigned and device.created_by == actor.id
-
-    def enrolment_seed(self, account_id: str, device_id: str, actor: User) -> tuple[MfaDevice, bytes]:
-        """The seed of a device its creator is still enrolling; never for an assigned device (S21)."""
-        with self._uow(readonly=True) as uow:
-            device = uow.devices.get(device_id)
-        if device is None or not self._unfinished_by(device, account_id, actor):
-            raise NoSuchDevice(device_id)
-        return device, self._keyring.open(device.seed, device.seed_associated_data)
 
     def device(self, account_id: str, serial: str) -> MfaDevice:
         with self._uow(readonly=True) as uow:
@@ -159,7 +129,7 @@ class MfaService:
         if not uow.devices.assign(device.id, user.id, now):
             raise DeviceInUse()
         owe_after_assignment(uow, self._keyring, user)  # a first device: recovery codes are owed (issue 14)
-        uow.sessions.delete_for_user(user.id)  # S18: an MFA change ends the user's console sessions
+        uow.sessions.end_for_user(user.id, SessionEnd.MFA_CHANGED, now)  # S18: an MFA change ends them
         uow.audit.append(self._event("EnableMFADevice", device, actor, now, user, source_ip))
 
     def resync(
@@ -189,7 +159,7 @@ class MfaService:
                 uow.devices.delete(device.id)  # its credential row goes with it (ON DELETE CASCADE)
             else:
                 uow.devices.unassign(device.id)
-            uow.sessions.delete_for_user(user.id)  # S18
+            uow.sessions.end_for_user(user.id, SessionEnd.MFA_CHANGED, now)  # S18
             uow.audit.append(self._event("DeactivateMFADevice", device, actor, now, user, source_ip))
             uow.commit()
 
@@ -221,7 +191,7 @@ class MfaService:
             uow.devices.unassign(device.id)
             if device.kind is DeviceKind.VIRTUAL:
                 uow.devices.delete(device.id)
-            uow.sessions.delete_for_user(user.id)
+            uow.sessions.end_for_user(user.id, SessionEnd.MFA_CHANGED, now)
             uow.audit.append(self._event("DeactivateMFADevice", device, actor, now, user, source_ip))
             if device.kind is DeviceKind.VIRTUAL and not device.is_passkey:
                 uow.audit.append(self._event("DeleteVirtualMFADevice", device, actor, now, source_ip=source_ip))
@@ -235,17 +205,6 @@ class MfaService:
                 raise NoSuchDevice(serial)
             if device.assigned:
                 raise DeviceStillAssigned()
-            uow.devices.delete(device.id)
-            uow.audit.append(self._event("DeleteVirtualMFADevice", device, actor, now))
-            uow.commit()
-
-    def discard_unfinished(self, account_id: str, device_id: str, actor: User) -> None:
-        """A cancelled wizard: its creator's still-unassigned device goes away (no orphan is left behind)."""
-        now = self._clock.now()
-        with self._uow() as uow:
-            device = uow.devices.get(device_id)
-            if device is None or not self._unfinished_by(device, account_id, actor):
-                return
             uow.devices.delete(device.id)
             uow.audit.append(self._event("DeleteVirtualMFADevice", device, actor, now))
             uow.commit()
@@ -285,16 +244,4 @@ class MfaService:
             uow.audit.append(self._event("UnlockMFADevice", device, actor, now))
             uow.commit()
 
-    @staticmethod
-    def _event(
-        name: str,
-        device: MfaDevice,
-        actor: Principal,
-        now: float,
-        user: User | None = None,
-        source_ip: str | None = None,
-    ) -> AuditEvent:
-        details = {"serialNumber": device.serial}
-        if user is not None:
-            details["userName"] = user.name
-        return AuditEvent(name, device.account_id, now, actor=actor.arn, source_ip=source_ip, details=details)
+    _event = staticmethod(device_event)

@@ -110,7 +110,7 @@ class AlternativeFactors(Sessions):
                         cleanup.sessions.delete(session.id_hash)
                         cleanup.commit()
                     raise MfaFailed(ended=True) from rejected
-                raise MfaFailed(ended=False, retry_after=rejected.retry_after) from rejected
+                raise MfaFailed(ended=False, retry_after=rejected.retry_after, reason=rejected.reason) from rejected
             if link is not None and not uow.recovery_links.use(link.id, now):
                 raise RecoveryLinkRefused("used")  # a parallel request spent it first: this one changes nothing
             lost = [device.id for device in uow.devices.for_user(user.id)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from twostep.mfa.errors import RejectionReason
+
 
 class SignInFailed(Exception):
     """One message for unknown user, wrong password and throttled attempts (S13)."""
@@ -12,12 +14,15 @@ class SignInFailed(Exception):
 
 
 class MfaFailed(Exception):
-    """The MFA step failed; ended=True when the half-finished sign-in was destroyed (lockout, S12)."""
+    """The MFA step failed; ended=True when the half-finished sign-in was destroyed (lockout, S12). The reason is
+    the verifier's: only someone who has passed the password step gets here, so the console may word a replayed
+    code or a throttled attempt as such (docs/security.md, S13)."""
 
-    def __init__(self, ended: bool, retry_after: float | None = None) -> None:
+    def __init__(self, ended: bool, retry_after: float | None = None, reason: RejectionReason | None = None) -> None:
         super().__init__("Your authentication information is incorrect. Please try again.")
         self.ended = ended
         self.retry_after = retry_after
+        self.reason = reason
 
 
 class SessionInvalid(Exception):

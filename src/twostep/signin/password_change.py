@@ -13,6 +13,7 @@ from twostep.audit.events import AuditEvent
 from twostep.identity.errors import NoLoginProfile, PasswordUnchanged
 from twostep.identity.models import User
 from twostep.identity.password_policy import PasswordPolicy
+from twostep.identity.session_endings import SessionEnd
 from twostep.signin.models import Grant, Session
 from twostep.signin.password_check import PasswordCheck
 from twostep.signin.sessions import Sessions
@@ -52,7 +53,7 @@ class PasswordChanges(PasswordCheck, Sessions):
         new_hash = self._hasher.hash(new_password)
         with self._uow() as uow:
             uow.users.set_password(user.id, new_hash, False, now)  # clears the failures and the must-change flag
-            uow.sessions.delete_for_user(user.id)
+            uow.sessions.end_for_user(user.id, SessionEnd.PASSWORD_CHANGED, now)  # other tabs are told why
             grant = None
             if keep is not None:
                 grant = self._successor(

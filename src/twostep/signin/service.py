@@ -99,7 +99,7 @@ class SignInService(PasswordChanges):
                         cleanup.sessions.delete(session.id_hash)
                         cleanup.commit()
                     raise MfaFailed(ended=True) from rejected
-                raise MfaFailed(ended=False, retry_after=rejected.retry_after) from rejected
+                raise MfaFailed(ended=False, retry_after=rejected.retry_after, reason=rejected.reason) from rejected
             grant = self._new_session(user.id, Stage.SIGNED_IN, now, authenticated_at=session.authenticated_at)
             grant = Grant(grant.token, replace(grant.session, mfa_at=now, mfa_device_id=device.id))
             uow.sessions.delete(session.id_hash)
@@ -161,7 +161,7 @@ class SignInService(PasswordChanges):
                 try:
                     self._prove_device(uow, session, device, code or "", passkey, context)
                 except CodeRejected as rejected:
-                    raise MfaFailed(ended=False, retry_after=rejected.retry_after) from rejected
+                    raise MfaFailed(ended=False, retry_after=rejected.retry_after, reason=rejected.reason) from rejected
                 mfa_at, mfa_device_id = now, device.id
             grant = self._successor(session, now, authenticated_at=now, mfa_at=mfa_at, mfa_device_id=mfa_device_id)
             uow.sessions.delete(session.id_hash)

@@ -9,6 +9,7 @@ from dataclasses import replace
 from twostep.audit.events import AuditEvent
 from twostep.clock import Clock
 from twostep.identity.models import User
+from twostep.identity.session_endings import ENDED_SESSION_RETENTION, SessionEnd
 from twostep.signin.errors import SessionInvalid
 from twostep.signin.mfa_requirement import NOT_REQUIRED, requirement_for
 from twostep.signin.models import LOST_DEVICES_KEY, CurrentSession, Grant, Session, Stage
@@ -64,25 +65,46 @@ class Sessions:
             uow.commit()
 
     def sign_out_everywhere(self, user: User) -> int:
+        now = self._clock.now()
         with self._uow() as uow:
-            ended = uow.sessions.delete_for_user(user.id)
-            uow.audit.append(AuditEvent("SignOutEverywhere", user.account_id, self._clock.now(), actor=user.arn))
+            ended = uow.sessions.end_for_user(user.id, SessionEnd.SIGNED_OUT_EVERYWHERE, now)
+            uow.audit.append(AuditEvent("SignOutEverywhere", user.account_id, now, actor=user.arn))
             uow.commit()
         return ended
 
-    def is_fresh(self, current: CurrentSession, *, password_on_form: bool = False) -> bool:
+    def ended_session(self, token: str | None) -> tuple[SessionEnd, User | None] | None:
+        """Why the session of this token was ended, if it was ended by a change (S18) within the retention, and its
+        user: for the sign-in page the holder of the old cookie is sent to. Without the cookie nothing is found."""
+        if not token:
+            return None
+        with self._uow(readonly=True) as uow:
+            ended = uow.sessions.ended(hash_token(token), self._clock.now() - ENDED_SESSION_RETENTION)
+            if ended is None:
+                return None
+            return ended.reason, uow.users.get(ended.user_id)
+
+    def is_fresh(
+        self, current: CurrentSession, *, password_on_form: bool = False, wizard_started_at: float | None = None
+    ) -> bool:
         """Whether the password (and, for a user with MFA, a code) was proved within the fresh window (S17); with
-        password_on_form, the change itself proves the password, and only the code must be recent."""
+        password_on_form, the change itself proves the password, and only the code must be recent.
+
+        For the Assign MFA device wizard, pass when it started: a proof that was fresh then stays good until the
+        enrolment window after that start has passed (at most fresh_window + enrolment_window old in all).
+        """
         now = self._clock.now()
         session = current.session
         if session.stage is Stage.RECOVERY:  # the alternative factors were proved for this short session alone
             return True
+        at = now
+        if wizard_started_at is not None and 0 <= now - wizard_started_at <= self.settings.enrolment_window:
+            at = wizard_started_at  # measured from the wizard's start
         window = self.settings.fresh_window
-        if not password_on_form and now - session.authenticated_at > window:
+        if not password_on_form and at - session.authenticated_at > window:
             return False
         with self._uow(readonly=True) as uow:
             has_mfa = uow.devices.count_for_user(session.user_id) > 0
-        return not has_mfa or (session.mfa_at is not None and now - session.mfa_at <= window)
+        return not has_mfa or (session.mfa_at is not None and at - session.mfa_at <= window)
 
     def renew_after_mfa_change(self, session: Session, *, proved_device_id: str | None = None) -> Grant:
         """The session an MFA change was made from continues under a new id; every other one stays ended (S18).

@@ -17,6 +17,9 @@ class SignInSettings:
         default_factory=lambda: Throttling(max_failures=100, base_delay=1.0, max_delay=60.0)
     )
     fresh_window: float = 5 * 60  # S17: sensitive changes need a password (and code) proved this recently
+    # S17 for the Assign MFA device wizard: a proof fresh when the wizard started holds until it ends, for this long
+    # after its start (installing an authenticator app takes minutes).
+    enrolment_window: float = 15 * 60
     # A session signed in using alternative factors: long enough to set up a new authenticator, and fresh (S17)
     # throughout, since the proof it rests on is spent and cannot be repeated by re-authenticating.
     recovery_session_lifetime: float = 15 * 60

@@ -222,6 +222,9 @@ class SqlDeviceRepository:
             .values(user_id=None, enabled_at=None, failures=0, next_attempt_at=0)
         )
 
+    def rename(self, device_id: str, name: str, serial: str) -> None:
+        self._c.execute(mfa_devices.update().where(d.id == device_id).values(name=name, serial=serial))
+
     def delete(self, device_id: str) -> None:
         self._c.execute(mfa_device_tags.delete().where(mfa_device_tags.c.device_id == device_id))
         self._c.execute(mfa_devices.delete().where(d.id == device_id))

@@ -7,9 +7,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from twostep.identity.session_endings import ENDED_SESSION_RETENTION, EndedSession, SessionEnd
 from twostep.signin.models import Session, Stage
 from twostep.store.prepared import Prepared
-from twostep.store.tables import sessions
+from twostep.store.tables import ended_sessions, sessions
 
 s = sessions.c
 
@@ -71,6 +72,27 @@ class SqlSessionRepository:
         if except_id_hash is not None:
             query = query.where(s.id_hash != except_id_hash)
         return int(self._c.execute(query).rowcount)
+
+    def end_for_user(self, user_id: str, reason: SessionEnd, now: float) -> int:
+        """Delete the user's sessions and remember why, by each one's id hash; sweep records past retention."""
+        e = ended_sessions.c
+        self._c.execute(ended_sessions.delete().where(e.ended_at < now - ENDED_SESSION_RETENTION))
+        remembered = sa.select(
+            s.id_hash, s.user_id, sa.literal(reason.value, sa.String(32)), sa.literal(now, sa.Float)
+        ).where(s.user_id == user_id)
+        self._c.execute(ended_sessions.insert().from_select(["id_hash", "user_id", "reason", "ended_at"], remembered))
+        return self.delete_for_user(user_id)
+
+    def ended(self, id_hash: str, since: float) -> EndedSession | None:
+        e = ended_sessions.c
+        row = self._c.execute(sa.select(ended_sessions).where(e.id_hash == id_hash, e.ended_at >= since)).first()
+        if row is None:
+            return None
+        try:
+            reason = SessionEnd(row.reason)
+        except ValueError:
+            return None
+        return EndedSession(reason, row.user_id, row.ended_at)
 
     def delete_expired(self, idle_before: float, created_before: float) -> int:
         query = sessions.delete().where(sa.or_(s.last_seen_at < idle_before, s.created_at < created_before))

@@ -255,6 +255,16 @@ notification_cursors = sa.Table(
 
 # Failed codes per source address (S10; revision 0004): consecutive failures from one address, whatever the device
 # or path, earn the address a progressive delay (mfa/verifier.py). `source` is an IPv4 address or an IPv6 /64.
+# Why a console session was ended (S18), by its id hash, for the holder of its cookie; swept after 12 hours.
+ended_sessions = sa.Table(
+    "ended_sessions",
+    metadata,
+    sa.Column("id_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.String(32), nullable=False),
+    sa.Column("reason", sa.String(32), nullable=False),
+    sa.Column("ended_at", sa.Float, nullable=False, index=True),
+)
+
 source_throttles = sa.Table(
     "source_throttles",
     metadata,
