@@ -21,6 +21,7 @@ from starlette.routing import BaseRoute
 from twostep.client_address import client_address
 from twostep.console import error_messages
 from twostep.console.assignment import assigned_response
+from twostep.console.authenticator_apps import COMPATIBLE_APPS
 from twostep.console.endpoints import route
 from twostep.console.forms import Form, two_codes
 from twostep.console.hardware_pages import HARDWARE
@@ -52,16 +53,6 @@ HARDWARE_TOTP = "hardware-totp"
 ASSIGN = "/security-credentials/mfa/assign"
 SETUP = ASSIGN + "/setup"
 CANCEL = ASSIGN + "/cancel"
-COMPATIBLE_APPS = (
-    "Google Authenticator",
-    "Microsoft Authenticator",
-    "Duo Mobile",
-    "Twilio Authy",
-    "1Password",
-    "Bitwarden",
-    "FreeOTP",
-    "Aegis Authenticator",
-)
 # A user who must assign a device first, and a session signed in using alternative factors, reach the wizard.
 WIZARD_REACH = Reach.ENROLMENT | Reach.RECOVERY
 TOO_MANY = N_("You already have 8 MFA devices, the most a user can have. Remove one before you assign another.")
@@ -236,7 +227,8 @@ def setup_page(
         "device": device,
         "qr": Markup(qr_svg(uri, title=title)),  # noqa: S704 - segno's own SVG, the URI escaped inside it
         "secret": base32_secret(seed),
-        "apps": COMPATIBLE_APPS,
+        "key_uri": uri,  # "Open in authenticator app", for a user on the phone itself
+        "app_groups": COMPATIBLE_APPS,
         "code1_value": code1,
         "code2_value": code2,
         "codes_kept": bool(code1) and error is None,

@@ -1,5 +1,9 @@
 """The console's templates in each language: a Jinja2 environment per language with its gettext catalog
-installed, and the date filter the pages use."""
+installed, and the date filter the pages use.
+
+Times are written in UTC, as the API gives them, inside ``<time datetime="...Z" data-local>``: static/console.js
+shows them in the browser's own time zone, with the zone named (the UTC text stays in the tooltip). Without
+JavaScript the UTC text is what the page shows."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from typing import Any
 import jinja2
 from babel.dates import format_datetime
 from babel.support import Translations
+from markupsafe import Markup
 
 from twostep.console.i18n import LANGUAGES, Catalogs, load_catalogs
 
@@ -46,11 +51,13 @@ def _environment(language: str, translations: Translations) -> jinja2.Environmen
     )
     environment.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
 
-    def when(timestamp: float | None) -> str:
+    def when(timestamp: float | None) -> Markup:
         if timestamp is None:
-            return ""
+            return Markup("")
         moment = datetime.fromtimestamp(timestamp, UTC)
-        return str(format_datetime(moment, "medium", tzinfo=UTC, locale=language)) + " UTC"
+        text = str(format_datetime(moment, "medium", tzinfo=UTC, locale=language)) + " UTC"
+        iso = moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+        return Markup('<time datetime="{}" data-local>{}</time>').format(iso, text)
 
     environment.filters["when"] = when
     return environment
