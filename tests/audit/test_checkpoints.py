@@ -46,7 +46,9 @@ def roll_back(server: RunningServer, old_head: dict[str, Any]) -> None:
     with engine.begin() as c:
         c.execute(sa.text("DELETE FROM audit_events WHERE chain = :chain AND seq > :seq"), old_head)
         c.execute(
-            sa.text("UPDATE audit_heads SET seq = :seq, hash = :hash, key_id = :key_id, mac = :mac WHERE chain = :chain"),
+            sa.text(
+                "UPDATE audit_heads SET seq = :seq, hash = :hash, key_id = :key_id, mac = :mac WHERE chain = :chain"
+            ),
             old_head,
         )
     engine.dispose()
