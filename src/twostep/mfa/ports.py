@@ -54,6 +54,10 @@ class DeviceRepository(Protocol):
         (failures >= limit, ignored with bypass_lock) or inside its delay. None means: do not evaluate."""
         ...
 
+    def release_attempt(self, device_id: str) -> None:
+        """Take back the failure reserve_attempt counted, for an attempt refused before anything was evaluated."""
+        ...
+
     def throttle_state(self, device_id: str) -> tuple[int, float]: ...
     def set_delay(self, device_id: str, next_attempt_at: float) -> None: ...
     def consume(self, device_id: str, step: int, drift: int) -> bool:
@@ -66,8 +70,13 @@ class DeviceRepository(Protocol):
 class SourceThrottleRepository(Protocol):
     """Failed codes per source address (S10): a delay for the address, whatever device or path it tries."""
 
+    def recent_delay(self, source: str, now: float, forget_after: float) -> float | None:
+        """Read without a lock: None when the source has no failure in the last forget_after seconds (nothing to
+        wait for or to queue on), else when it may next have a code evaluated (0 or a past time: now)."""
+        ...
+
     def wait_until(self, source: str, now: float, forget_after: float) -> float:
-        """When the source may next have a code evaluated (0: now); taken under the source's lock when it matters."""
+        """As recent_delay, 0 for a quiet source, but under the source's row lock until the transaction ends."""
         ...
 
     def record_failure(self, source: str, now: float, forget_after: float) -> int:
@@ -101,6 +110,10 @@ class RecoveryCodeRepository(Protocol):
     def reserve_attempt(self, user_id: str, now: float, limit: int) -> ReservedRecoveryAttempt | None:
         """Atomically count one failure before a code is evaluated (S35), unless the set is locked (failures >=
         limit) or inside its delay, or the user has none. None means: do not evaluate."""
+        ...
+
+    def release_attempt(self, user_id: str) -> None:
+        """Take back the failure reserve_attempt counted, for an attempt refused before anything was evaluated."""
         ...
 
     def throttle_state(self, user_id: str) -> tuple[int, float] | None: ...

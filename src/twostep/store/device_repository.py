@@ -250,6 +250,9 @@ class SqlDeviceRepository:
             seed=Sealed(row.seed_key_id, row.seed_blob),
         )
 
+    def release_attempt(self, device_id: str) -> None:
+        self._c.execute(mfa_devices.update().where(d.id == device_id).values(failures=d.failures - 1))
+
     def throttle_state(self, device_id: str) -> tuple[int, float]:
         row = self._c.execute(sa.select(d.failures, d.next_attempt_at).where(d.id == device_id)).one()
         return int(row[0]), float(row[1])
