@@ -22,6 +22,7 @@ class ReservedAttempt:
     last_used_step: int
     drift: int
     seed: Sealed
+    source_recent: bool = False  # the source address had failures recently: CodeVerifier locks and re-checks it
 
 
 class DeviceRepository(Protocol):
@@ -48,10 +49,19 @@ class DeviceRepository(Protocol):
     def delete(self, device_id: str) -> None: ...
     def set_tags(self, device_id: str, tags: tuple[Tag, ...]) -> None: ...
     def reserve_attempt(
-        self, device_id: str, now: float, limit: int, bypass_lock: bool = False
+        self,
+        device_id: str,
+        now: float,
+        limit: int,
+        bypass_lock: bool = False,
+        *,
+        source: str | None = None,
+        source_since: float = 0.0,
     ) -> ReservedAttempt | None:
         """Atomically count one failure before the code is evaluated (S9), unless the device is locked
-        (failures >= limit, ignored with bypass_lock) or inside its delay. None means: do not evaluate."""
+        (failures >= limit, ignored with bypass_lock) or inside its delay, or the source address (S10) has
+        failures since source_since and is inside its delay (read in the same statement, without a lock). None
+        means: do not evaluate."""
         ...
 
     def release_attempt(self, device_id: str) -> None:

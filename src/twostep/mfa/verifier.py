@@ -131,11 +131,15 @@ class CodeVerifier:
         self, uow: CodeCheckUnitOfWork, device: MfaDevice, now: float, context: AttemptContext, *, bypass_lock: bool
     ) -> ReservedAttempt:
         subject = Subject.device(uow, device)
-        recent = self._check_source(uow, subject, now, context)
-        reserved = uow.devices.reserve_attempt(device.id, now, self.throttling.max_failures, bypass_lock)
+        source = account_source_key(subject.account_id, context.source_ip)
+        since = now - self.throttling.source_forget_after
+        limit = self.throttling.max_failures
+        # S10 is read in the reserving statement: an address inside its delay leaves the device untouched.
+        reserved = uow.devices.reserve_attempt(device.id, now, limit, bypass_lock, source=source, source_since=since)
         if reserved is None:
+            self._check_source(uow, subject, now, context)  # the address's delay, when that is why
             self._refuse_unreserved(uow, subject, uow.devices.throttle_state(device.id), now, context, bypass_lock)
-        if recent:
+        if reserved.source_recent:
             self._wait_for_source(uow, subject, now, context)
         return reserved
 
