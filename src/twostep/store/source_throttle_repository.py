@@ -1,10 +1,11 @@
 """Failed codes per source address (S10), shared by every server process through the database.
 
-A code check reads its source's row without a lock (`recent_delay`): a source with no recent failure - nearly every
-check - costs that read and nothing else, no row created, no lock taken. Only a source with recent failures is
-locked (`wait_until`), and only *after* the device's (or recovery codes') row was reserved, the same order in which
-a failure is recorded (device, then source): one lock order everywhere, so two checks never deadlock. CodeVerifier
-takes the reservation back when the source turns out to be inside its delay once locked.
+A code check reads its source's row without a lock (in the device's reserving statement, store/device_repository.py;
+`recent_delay` for recovery codes and to tell why a reservation was refused): a source with no recent failure -
+nearly every check - costs that read and nothing else, no row created, no lock taken. Only a source with recent
+failures is locked (`wait_until`), and only *after* the device's (or recovery codes') row was reserved, the same
+order in which a failure is recorded (device, then source): one lock order everywhere, so two checks never deadlock.
+CodeVerifier takes the reservation back when the source turns out to be inside its delay once locked.
 """
 
 from __future__ import annotations
