@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,9 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from twostep import bootstrap
+from twostep.audit.checkpoint_writer import CheckpointWriter, checkpoint_lifespan
+from twostep.audit.checkpoints import CHECKPOINT_FILE
+from twostep.audit.head_signature import HeadSigner
 from twostep.awsapi.endpoint import api_routes
 from twostep.console.app import console_middleware, console_routes
 from twostep.forwarded import TrustedProxies
@@ -31,8 +36,6 @@ def create_app(services: bootstrap.Services) -> Starlette:
     routes: list[BaseRoute] = [Route("/healthz", healthz), *api_routes(services), *console_routes(services)]
     if settings.metrics:
         routes.insert(1, Route("/metrics", metrics_endpoint))
-    # Notification mail (S17) is dispatched by a background task for the server's lifetime, when SMTP is set.
-    lifespan = dispatcher_lifespan(services.notifications) if services.notifications else None
     middleware = console_middleware(services)
     if settings.observed:  # outermost: it times and records everything below it
         from twostep.observability.middleware import ObservingMiddleware
@@ -41,7 +44,7 @@ def create_app(services: bootstrap.Services) -> Starlette:
         middleware.insert(
             0, Middleware(ObservingMiddleware, metrics=metrics, log_requests=settings.log_format == "json")
         )
-    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    app = Starlette(routes=routes, middleware=middleware, lifespan=_lifespan(services))
     app.state.services = services
     app.state.trusted_proxies = TrustedProxies(services.settings.trusted_proxies)
     return app
@@ -57,6 +60,26 @@ async def metrics_endpoint(_request: Request) -> Response:
     from twostep.observability.metrics import CONTENT_TYPE, exposition
 
     return Response(exposition(), media_type=CONTENT_TYPE)
+
+
+def _lifespan(services: bootstrap.Services) -> Callable[[object], AbstractAsyncContextManager[None]]:
+    """The server's background tasks: the audit checkpoints (S33), and notification mail (S17) when SMTP is set."""
+    settings = services.settings
+    writer = CheckpointWriter(
+        settings.data_dir / CHECKPOINT_FILE, services.database.audit_heads, HeadSigner(services.keyring), services.clock
+    )
+    parts = [checkpoint_lifespan(writer, settings.audit_checkpoint_interval)]
+    if services.notifications:
+        parts.append(dispatcher_lifespan(services.notifications))
+
+    @asynccontextmanager
+    async def lifespan(app: object) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            for part in parts:
+                await stack.enter_async_context(part(app))
+            yield
+
+    return lifespan
 
 
 def app_from_environment() -> Starlette:
@@ -85,6 +108,7 @@ def serve(settings: Settings, *, host: str, port: int, workers: int = 1) -> None
         os.environ["TWOSTEP_DATABASE_URL"] = settings.database_url_override
     os.environ["TWOSTEP_TRUSTED_PROXIES"] = " ".join(settings.trusted_proxies)
     os.environ["TWOSTEP_PUBLIC_URL"] = " ".join(settings.public_urls)
+    os.environ["TWOSTEP_AUDIT_CHECKPOINT_INTERVAL"] = repr(settings.audit_checkpoint_interval)
     if settings.rp_id:
         os.environ["TWOSTEP_RP_ID"] = settings.rp_id
     # uvicorn's own proxy-header handling is off: it would believe X-Forwarded-For from 127.0.0.1 by default.

@@ -46,6 +46,11 @@ class Settings:
         """Whether requests are recorded at all (metrics or JSON logs)."""
         return self.metrics or self.metrics_port is not None or self.log_format == "json"
 
+    # S33: seconds between the server's signed checkpoints of the audit heads (audit/checkpoints.py), written to
+    # audit-checkpoints.jsonl and the log; also when it stops (`--audit-checkpoint-interval`,
+    # TWOSTEP_AUDIT_CHECKPOINT_INTERVAL).
+    audit_checkpoint_interval: float = 60.0
+
     @property
     def database_url(self) -> str:
         return self.database_url_override or f"sqlite:///{self.data_dir / DATABASE_FILE}"
@@ -82,4 +87,5 @@ class Settings:
             metrics=env.get("TWOSTEP_METRICS", "off").lower() in ("on", "true", "1", "yes"),
             metrics_port=int(env["TWOSTEP_METRICS_PORT"]) if env.get("TWOSTEP_METRICS_PORT") else None,
             log_format=env.get("TWOSTEP_LOG_FORMAT", "text"),
+            audit_checkpoint_interval=float(env.get("TWOSTEP_AUDIT_CHECKPOINT_INTERVAL", "60")),
         )

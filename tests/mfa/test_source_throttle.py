@@ -3,9 +3,10 @@ whatever device or path they were tried on; inside the address's delay no code i
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 
 import pytest
+import sqlalchemy as sa
 
 from tests.helpers import code_at
 from twostep.bootstrap import Services
@@ -13,6 +14,7 @@ from twostep.clock import FrozenClock
 from twostep.mfa.errors import CodeRejected, RejectionReason
 from twostep.mfa.models import MfaDevice
 from twostep.mfa.verifier import AttemptContext
+from twostep.store.tables import source_throttles
 from twostep.throttling import Throttling, source_key
 
 ATTACKER = "203.0.113.9"
@@ -169,3 +171,55 @@ def test_parallel_guesses_from_a_slowed_address_are_evaluated_one_at_a_time(
         outcomes = list(pool.map(guess, range(28)))
     assert outcomes.count(RejectionReason.WRONG.value) == 1
     assert outcomes.count(RejectionReason.THROTTLED.value) == 27
+
+
+def test_a_throttled_burst_counts_on_no_device(
+    services: Services, clock: FrozenClock, devices: list[tuple[MfaDevice, bytes]]
+) -> None:
+    """The attempts a slowed address's burst loses at the address's row were reserved on their devices first (one
+    lock order: device, then address); the reservation is taken back, so only the evaluated guess counts."""
+    for device, seed in devices[:5]:
+        with pytest.raises(CodeRejected):
+            attempt(services, device, wrong(seed, clock), ATTACKER)
+
+    def guess(index: int) -> None:
+        device, seed = devices[5 + index % 7]
+        with pytest.raises(CodeRejected):
+            attempt(services, device, wrong(seed, clock), ATTACKER)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(guess, range(21)))
+    assert sum(failures_of(services, device) for device, _ in devices[5:]) == 1
+
+
+def source_rows(services: Services) -> list[tuple[str, int]]:
+    with services.database.engine.connect() as c:
+        return [(r.source, r.failures) for r in c.execute(sa.select(source_throttles))]
+
+
+def test_a_quiet_address_costs_a_read_no_row_and_no_lock(
+    services: Services, clock: FrozenClock, devices: list[tuple[MfaDevice, bytes]]
+) -> None:
+    """S10 without a queue for the innocent: a right code from an address that has not failed creates no row and
+    takes no lock; an address whose failures are forgotten is read, not locked (PostgreSQL: a transaction holding
+    its row does not hold the check up)."""
+    device, seed = devices[0]
+    attempt(services, device, code_at(seed, clock.now()), ATTACKER)
+    assert source_rows(services) == []
+
+    other, other_seed = devices[1]
+    with pytest.raises(CodeRejected):
+        attempt(services, other, wrong(other_seed, clock), ATTACKER)
+    assert [failures for _, failures in source_rows(services)] == [1]
+    clock.advance(services.verifier.throttling.source_forget_after + 30)
+    if services.database.dialect != "postgresql":
+        attempt(services, device, code_at(seed, clock.now()), ATTACKER)
+        return
+    pool = ThreadPoolExecutor(max_workers=1)
+    with services.database.engine.connect() as holder, holder.begin():
+        holder.execute(sa.select(source_throttles).with_for_update()).all()
+        done = pool.submit(attempt, services, device, code_at(seed, clock.now()), ATTACKER)
+        finished = wait([done], timeout=20).done
+    pool.shutdown()
+    assert finished, "the check waited for the quiet address's row"
+    done.result()

@@ -8,6 +8,23 @@ from dataclasses import dataclass, field
 from typing import Any
 
 GENESIS_HASH = "0" * 64
+# An account's events spread over up to this many chains (shards), so that concurrent writes of one account need
+# not wait for each other's chain head (store/audit_repository.py). Shard 0 is named by the account alone.
+MAX_SHARDS = 16
+
+
+def shard_chain(base: str, shard: int) -> str:
+    """The name of an account's (or `system`'s) chain number `shard`: ACCOUNT for 0, ACCOUNT/N after."""
+    return base if shard == 0 else f"{base}/{shard}"
+
+
+def shard_chains(base: str) -> list[str]:
+    return [shard_chain(base, shard) for shard in range(MAX_SHARDS)]
+
+
+def base_chain(chain: str) -> str:
+    """The account (or `system`) a chain belongs to."""
+    return chain.split("/", 1)[0]
 
 
 @dataclass(frozen=True)
@@ -23,7 +40,8 @@ class AuditEvent:
 
     @property
     def chain(self) -> str:
-        """Events chain per account, so accounts do not serialise each other's writes."""
+        """The account's chains (shard 0's name): accounts do not serialise each other's writes, and within an
+        account the shards (shard_chain) keep concurrent writes apart."""
         return self.account_id or "system"
 
 

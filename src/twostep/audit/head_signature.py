@@ -36,6 +36,11 @@ def _message(chain: str, seq: int, digest: str) -> bytes:
     return json.dumps([chain, seq, digest], separators=(",", ":")).encode("ascii")
 
 
+def _checkpoint_message(chain: str, seq: int, digest: str, at: float) -> bytes:
+    """A checkpoint's MAC input: tagged, so that a head's MAC is never a checkpoint's and the other way round."""
+    return json.dumps(["checkpoint", chain, seq, digest, repr(float(at))], separators=(",", ":")).encode("ascii")
+
+
 class HeadSigner:
     def __init__(self, keyring: KeyRing) -> None:
         self._keyring = keyring
@@ -56,15 +61,28 @@ class HeadSigner:
         key_id, key = self._mac_key(None)
         return HeadSignature(key_id, hmac.new(key, _message(chain, seq, digest), hashlib.sha256).hexdigest())
 
+    def sign_checkpoint(self, chain: str, seq: int, digest: str, at: float) -> HeadSignature:
+        """A checkpoint of a head (audit/checkpoints.py), under the same key as the heads."""
+        key_id, key = self._mac_key(None)
+        message = _checkpoint_message(chain, seq, digest, at)
+        return HeadSignature(key_id, hmac.new(key, message, hashlib.sha256).hexdigest())
+
     def check(self, head: ChainHead) -> str | None:
         """None when the head's signature holds; otherwise why not."""
         if head.signature is None:
             return "the head is not signed"
+        return self._check(head.signature, _message(head.chain, head.seq, head.hash), "head")
+
+    def check_checkpoint(self, chain: str, seq: int, digest: str, at: float, signature: HeadSignature) -> str | None:
+        """None when a checkpoint's signature holds; otherwise why not."""
+        return self._check(signature, _checkpoint_message(chain, seq, digest, at), "checkpoint")
+
+    def _check(self, signature: HeadSignature, message: bytes, what: str) -> str | None:
         try:
-            _, key = self._mac_key(head.signature.key_id)
+            _, key = self._mac_key(signature.key_id)
         except KeyRingError:
-            return f"the head is signed under key {head.signature.key_id!r}, which the key file does not hold"
-        expected = hmac.new(key, _message(head.chain, head.seq, head.hash), hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(expected, head.signature.mac):
-            return "the head's signature does not match its sequence number and hash"
+            return f"the {what} is signed under key {signature.key_id!r}, which the key file does not hold"
+        expected = hmac.new(key, message, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected, signature.mac):
+            return f"the {what}'s signature does not match its sequence number and hash"
         return None

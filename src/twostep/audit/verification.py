@@ -7,6 +7,9 @@ signature (audit/head_signature.py, keyed outside the database) must hold, so th
 rolling the head back, or recomputing a whole chain, is caught as well. A chain the caller expects (one per
 account) that has no head at all is reported too.
 
+With the checkpoints the server wrote outside the database (audit/checkpoints.py, audit/rollback.py), a chain cut
+back to an older head that is still correctly signed is found as well, and reported as rolled back.
+
 The walk keeps going after a problem, using the stored hash as the next link, so one tampered event is reported
 once rather than poisoning every event after it.
 """
@@ -18,19 +21,10 @@ from dataclasses import dataclass, field
 
 from twostep.audit.events import GENESIS_HASH, RecordedEvent, chain_hash
 from twostep.audit.head_signature import ChainHead, HeadSigner
+from twostep.audit.problems import ChainProblem as ChainProblem  # re-exported: callers import it from here
+from twostep.audit.rollback import ROLLED_BACK, CheckpointIndex
 
 MAX_PROBLEMS = 1000  # a wholly rewritten log would otherwise produce one line per event
-
-
-@dataclass(frozen=True)
-class ChainProblem:
-    chain: str
-    seq: int | None  # the event (or head position) where the chain breaks; None for a chain with nothing at all
-    kind: str  # edited | relinked | missing | unexpected | head | signature | no-head | no-chain
-    message: str
-
-    def as_json(self) -> dict[str, object]:
-        return {"chain": self.chain, "seq": self.seq, "kind": self.kind, "message": self.message}
 
 
 @dataclass
@@ -40,9 +34,18 @@ class VerificationReport:
     problems: list[ChainProblem] = field(default_factory=list)
     truncated: bool = False  # more problems than MAX_PROBLEMS were found
 
+    checkpoints: int = 0  # chains with a checkpoint to compare with
+
     @property
     def intact(self) -> bool:
         return not self.problems
+
+    @property
+    def status(self) -> str:
+        """intact, rolled-back (a chain is behind or differs from its checkpoint) or broken (anything else)."""
+        if any(problem.kind == ROLLED_BACK for problem in self.problems):
+            return ROLLED_BACK
+        return "broken" if self.problems else "intact"
 
     def add(self, problem: ChainProblem) -> None:
         if len(self.problems) < MAX_PROBLEMS:
@@ -53,8 +56,10 @@ class VerificationReport:
     def as_json(self) -> dict[str, object]:
         return {
             "intact": self.intact,
+            "status": self.status,
             "chains": self.chains,
             "events": self.events,
+            "checkpointed_chains": self.checkpoints,
             "problems": [p.as_json() for p in self.problems],
             "problems_truncated": self.truncated,
         }
@@ -74,33 +79,41 @@ def verify_chains(
     heads: Iterable[ChainHead],
     signer: HeadSigner,
     expected_chains: Iterable[str] = (),
+    checkpoints: CheckpointIndex | None = None,
 ) -> VerificationReport:
-    """Check events (ordered by chain, then seq, as the store returns them) against the heads and their signatures."""
+    """Check events (ordered by chain, then seq, as the store returns them) against the heads and their signatures,
+    and against the checkpoints when there are any."""
     report = VerificationReport()
+    index = checkpoints or CheckpointIndex()
+    report.checkpoints = index.chains
+    for problem in index.problems:
+        report.add(problem)
     heads_by_chain = {head.chain: head for head in heads}
     walked: dict[str, _Walk] = {}
     walk: _Walk | None = None
     for recorded in events:
         if walk is None or walk.chain != recorded.chain:
             if walk is not None:
-                _finish(walk, heads_by_chain.get(walk.chain), signer, report)
+                _finish(walk, heads_by_chain.get(walk.chain), signer, report, index)
             if recorded.chain in walked:
                 raise ValueError("events must be ordered by chain, then seq")
             walk = walked[recorded.chain] = _Walk(recorded.chain)
         report.events += 1
-        _step(walk, recorded, report)
+        _step(walk, recorded, report, index)
     if walk is not None:
-        _finish(walk, heads_by_chain.get(walk.chain), signer, report)
+        _finish(walk, heads_by_chain.get(walk.chain), signer, report, index)
     for chain, head in sorted(heads_by_chain.items()):
         if chain not in walked:
-            _finish(_Walk(chain), head, signer, report)
-    for chain in sorted(set(expected_chains) - set(heads_by_chain) - set(walked)):
+            _finish(_Walk(chain), head, signer, report, index)
+    for chain in sorted(set(index.by_chain) - set(heads_by_chain) - set(walked)):
+        _finish(_Walk(chain), None, signer, report, index)
+    for chain in sorted(set(expected_chains) - set(heads_by_chain) - set(walked) - set(index.by_chain)):
         report.add(ChainProblem(chain, None, "no-chain", "the account has no audit chain (deleted with its head?)"))
     report.chains = len(set(walked) | set(heads_by_chain))
     return report
 
 
-def _step(walk: _Walk, recorded: RecordedEvent, report: VerificationReport) -> None:
+def _step(walk: _Walk, recorded: RecordedEvent, report: VerificationReport, index: CheckpointIndex) -> None:
     chain, seq = walk.chain, recorded.seq
     if seq > walk.expected_seq:
         gap = f"{walk.expected_seq}" if seq == walk.expected_seq + 1 else f"{walk.expected_seq}..{seq - 1}"
@@ -115,15 +128,24 @@ def _step(walk: _Walk, recorded: RecordedEvent, report: VerificationReport) -> N
         )
     if chain_hash(recorded.prev_hash, chain, seq, recorded.event) != recorded.hash:
         report.add(ChainProblem(chain, seq, "edited", f"event {seq} does not match its hash (edited?)"))
+    rewritten = index.check_event(chain, seq, recorded.hash)
+    if rewritten is not None:
+        report.add(rewritten)
     walk.expected_seq = max(walk.expected_seq, seq + 1)
     walk.prev_hash = recorded.hash
     walk.last_seq, walk.last_hash = seq, recorded.hash
 
 
-def _finish(walk: _Walk, head: ChainHead | None, signer: HeadSigner, report: VerificationReport) -> None:
+def _finish(
+    walk: _Walk, head: ChainHead | None, signer: HeadSigner, report: VerificationReport, index: CheckpointIndex
+) -> None:
     chain = walk.chain
+    rolled_back = index.check_end(chain, head.seq if head is not None else walk.last_seq)
+    if rolled_back is not None:
+        report.add(rolled_back)
     if head is None:
-        report.add(ChainProblem(chain, walk.last_seq, "no-head", "the chain's events have no head row"))
+        if walk.last_seq:
+            report.add(ChainProblem(chain, walk.last_seq, "no-head", "the chain's events have no head row"))
         return
     if head.seq != walk.last_seq or head.hash != walk.last_hash:
         if head.seq > walk.last_seq:

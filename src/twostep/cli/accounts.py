@@ -23,6 +23,7 @@ from twostep.cli.serving import (
     console_url,
     require_listenable,
     serve_app,
+    with_checkpoint_interval,
     with_relying_party,
     with_trusted_proxies,
 )
@@ -107,7 +108,7 @@ def cmd_quickstart(args: argparse.Namespace) -> int:
     """Initialise a demo data directory on first run (a random root password, kept in first-run.json, readable
     by its owner only), say how to sign in, and serve."""
     # A bad proxy range or passkey setting is refused before anything is made.
-    settings = with_relying_party(with_trusted_proxies(settings_from(args), args), args)
+    settings = with_checkpoint_interval(with_relying_party(with_trusted_proxies(settings_from(args), args), args), args)
     require_listenable(args.host, args.port)
     first_run = settings.data_dir / "first-run.json"
     if not settings.key_file.exists():

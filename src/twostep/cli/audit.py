@@ -6,22 +6,41 @@ import argparse
 import json
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
+from twostep.audit.checkpoints import CHECKPOINT_FILE, read_checkpoints
 from twostep.audit.cloudtrail import to_cloudtrail
 from twostep.audit.head_signature import HeadSigner
+from twostep.audit.rollback import CheckpointIndex
 from twostep.audit.verification import verify_chains
-from twostep.cli.common import add_data_options, initialised_settings
+from twostep.cli.common import CommandError, add_data_options, initialised_settings
 from twostep.crypto.keyring import KeyRing
 from twostep.store.database import Database
 
 
+def load_checkpoints(path: Path, signer: HeadSigner, *, required: bool) -> CheckpointIndex:
+    """The checkpoints in the file; none when the server's own file does not exist yet (a named file must)."""
+    try:
+        return CheckpointIndex.build(read_checkpoints(path), signer, str(path))
+    except FileNotFoundError as exc:
+        if required:
+            raise CommandError(f"--checkpoints: no such file: {path}") from exc
+        return CheckpointIndex()
+    except OSError as exc:
+        raise CommandError(f"cannot read the checkpoints in {path}: {exc.strerror}") from exc
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
-    """Exit 0 with a JSON summary when every chain holds; 1 naming each broken chain and seq."""
+    """Exit 0 with a JSON summary when every chain holds; 1 naming each broken or rolled-back chain and seq."""
     settings = initialised_settings(args)
     keyring = KeyRing.load(settings.key_file)
+    signer = HeadSigner(keyring)
+    named = args.checkpoints is not None
+    checkpoint_file = Path(args.checkpoints) if named else settings.data_dir / CHECKPOINT_FILE
+    checkpoints = load_checkpoints(checkpoint_file, signer, required=named)
     with Database(settings.database_url) as database, database.audit_snapshot() as snapshot:
-        report = verify_chains(snapshot.events(), snapshot.heads(), HeadSigner(keyring), snapshot.account_ids())
-    print(json.dumps(report.as_json()))
+        report = verify_chains(snapshot.events(), snapshot.heads(), signer, snapshot.account_ids(), checkpoints)
+    print(json.dumps({**report.as_json(), "checkpoint_file": str(checkpoint_file)}))
     for problem in report.problems:
         where = f"chain {problem.chain}" + (f" seq {problem.seq}" if problem.seq is not None else "")
         print(f"twostep: audit {where}: {problem.message}", file=sys.stderr)
@@ -56,8 +75,16 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     audit = commands.add_parser("audit", help="check and export the audit log").add_subparsers(
         dest="action", required=True
     )
-    verify = audit.add_parser("verify", help="check every audit chain and its signed head (exit 1 if broken)")
+    verify = audit.add_parser(
+        "verify", help="check every audit chain, its signed head and its checkpoints (exit 1 if broken or rolled back)"
+    )
     add_data_options(verify)
+    verify.add_argument(
+        "--checkpoints",
+        metavar="FILE",
+        help=f"the checkpoints to compare with, e.g. a copy kept on another machine (default: {CHECKPOINT_FILE} in "
+        "the data directory)",
+    )
     verify.set_defaults(func=cmd_verify)
 
     export = audit.add_parser("export", help="write the audit log as CloudTrail-style JSON lines")

@@ -125,6 +125,23 @@ def add_serving_options(parser: argparse.ArgumentParser) -> None:
         help="the console's public URL behind a reverse proxy, e.g. https://mfa.example.com; its origin is the one "
         "allowed to use passkeys; repeatable; also TWOSTEP_PUBLIC_URL (default: the origin the browser used)",
     )
+    parser.add_argument(
+        "--audit-checkpoint-interval",
+        type=float,
+        metavar="SECONDS",
+        help="seconds between signed checkpoints of the audit log's heads, written to audit-checkpoints.jsonl in "
+        "the data directory and the log, and once more on shutdown; also TWOSTEP_AUDIT_CHECKPOINT_INTERVAL "
+        "(default: 60)",
+    )
+
+
+def with_checkpoint_interval(settings: Settings, args: argparse.Namespace) -> Settings:
+    """`--audit-checkpoint-interval` wins over TWOSTEP_AUDIT_CHECKPOINT_INTERVAL; a positive number of seconds."""
+    interval = getattr(args, "audit_checkpoint_interval", None)
+    interval = settings.audit_checkpoint_interval if interval is None else interval
+    if not (0 < interval < float("inf")):
+        raise CommandError(f"--audit-checkpoint-interval: {interval} is not a positive number of seconds")
+    return dataclasses.replace(settings, audit_checkpoint_interval=interval)
 
 
 def with_observability(settings: Settings, args: argparse.Namespace) -> Settings:
@@ -166,10 +183,11 @@ def add_observability_options(parser: argparse.ArgumentParser) -> None:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     try:
-        settings = initialised_settings(args)
-    except ValueError as exc:  # TWOSTEP_METRICS_PORT that is not a number
-        raise CommandError(f"TWOSTEP_METRICS_PORT: {exc}") from exc
-    settings = with_observability(with_relying_party(with_trusted_proxies(settings, args), args), args)
+        base = initialised_settings(args)
+    except ValueError as exc:  # TWOSTEP_METRICS_PORT or TWOSTEP_AUDIT_CHECKPOINT_INTERVAL that is not a number
+        raise CommandError(f"TWOSTEP_METRICS_PORT / TWOSTEP_AUDIT_CHECKPOINT_INTERVAL: {exc}") from exc
+    settings = with_observability(with_relying_party(with_trusted_proxies(base, args), args), args)
+    settings = with_checkpoint_interval(settings, args)
     require_listenable(args.host, args.port)
     if settings.metrics_port is not None:
         require_listenable(args.host, settings.metrics_port, option="--metrics-port")

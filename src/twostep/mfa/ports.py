@@ -22,6 +22,7 @@ class ReservedAttempt:
     last_used_step: int
     drift: int
     seed: Sealed
+    source_recent: bool = False  # the source address had failures recently: CodeVerifier locks and re-checks it
 
 
 class DeviceRepository(Protocol):
@@ -49,10 +50,23 @@ class DeviceRepository(Protocol):
     def delete(self, device_id: str) -> None: ...
     def set_tags(self, device_id: str, tags: tuple[Tag, ...]) -> None: ...
     def reserve_attempt(
-        self, device_id: str, now: float, limit: int, bypass_lock: bool = False
+        self,
+        device_id: str,
+        now: float,
+        limit: int,
+        bypass_lock: bool = False,
+        *,
+        source: str | None = None,
+        source_since: float = 0.0,
     ) -> ReservedAttempt | None:
         """Atomically count one failure before the code is evaluated (S9), unless the device is locked
-        (failures >= limit, ignored with bypass_lock) or inside its delay. None means: do not evaluate."""
+        (failures >= limit, ignored with bypass_lock) or inside its delay, or the source address (S10) has
+        failures since source_since and is inside its delay (read in the same statement, without a lock). None
+        means: do not evaluate."""
+        ...
+
+    def release_attempt(self, device_id: str) -> None:
+        """Take back the failure reserve_attempt counted, for an attempt refused before anything was evaluated."""
         ...
 
     def throttle_state(self, device_id: str) -> tuple[int, float]: ...
@@ -67,8 +81,13 @@ class DeviceRepository(Protocol):
 class SourceThrottleRepository(Protocol):
     """Failed codes per source address (S10): a delay for the address, whatever device or path it tries."""
 
+    def recent_delay(self, source: str, now: float, forget_after: float) -> float | None:
+        """Read without a lock: None when the source has no failure in the last forget_after seconds (nothing to
+        wait for or to queue on), else when it may next have a code evaluated (0 or a past time: now)."""
+        ...
+
     def wait_until(self, source: str, now: float, forget_after: float) -> float:
-        """When the source may next have a code evaluated (0: now); taken under the source's lock when it matters."""
+        """As recent_delay, 0 for a quiet source, but under the source's row lock until the transaction ends."""
         ...
 
     def record_failure(self, source: str, now: float, forget_after: float) -> int:
@@ -102,6 +121,10 @@ class RecoveryCodeRepository(Protocol):
     def reserve_attempt(self, user_id: str, now: float, limit: int) -> ReservedRecoveryAttempt | None:
         """Atomically count one failure before a code is evaluated (S35), unless the set is locked (failures >=
         limit) or inside its delay, or the user has none. None means: do not evaluate."""
+        ...
+
+    def release_attempt(self, user_id: str) -> None:
+        """Take back the failure reserve_attempt counted, for an attempt refused before anything was evaluated."""
         ...
 
     def throttle_state(self, user_id: str) -> tuple[int, float] | None: ...

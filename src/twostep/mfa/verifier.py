@@ -18,7 +18,6 @@ delay, source throttle, lock and audit (`verify_recovery_code`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import NoReturn
 
 from twostep.audit.events import AuditEvent
@@ -47,39 +46,9 @@ from twostep.mfa.errors import CodeRejected, RejectionReason
 from twostep.mfa.models import MfaDevice
 from twostep.mfa.ports import CodeCheckUnitOfWork, RecoveryCheckUnitOfWork, ReservedAttempt
 from twostep.mfa.recovery_codes import canonical, hash_key_associated_data, matching_code
+from twostep.mfa.subjects import Subject
 from twostep.otp import is_well_formed_code, matching_steps, time_step
 from twostep.throttling import Throttling, account_source_key
-
-
-@dataclass(frozen=True)
-class _Subject:
-    """What an attempt counts against - a device, or a user's recovery codes - as the audit log names it."""
-
-    account_id: str
-    details: dict[str, str]
-    rejected_event: str
-    locked_event: str
-    set_delay: Callable[[float], None]
-
-    @classmethod
-    def device(cls, uow: CodeCheckUnitOfWork, device: MfaDevice) -> _Subject:
-        return cls(
-            device.account_id,
-            {"serialNumber": device.serial},
-            "MfaCodeRejected",
-            "MfaDeviceLocked",
-            lambda until: uow.devices.set_delay(device.id, until),
-        )
-
-    @classmethod
-    def recovery_codes(cls, uow: RecoveryCheckUnitOfWork, user: User) -> _Subject:
-        return cls(
-            user.account_id,
-            {"userName": user.name},
-            "RecoveryCodeRejected",
-            "RecoveryCodesLocked",
-            lambda until: uow.recovery_codes.set_delay(user.id, until),
-        )
 
 
 class CodeVerifier:
@@ -98,7 +67,7 @@ class CodeVerifier:
         now = self._clock.now()
         reserved = self._reserve(uow, device, now, context, bypass_lock=False)
         if device.is_passkey:
-            self._fail(uow, _Subject.device(uow, device), now, context, RejectionReason.WRONG, reserved.failures)
+            self._fail(uow, Subject.device(uow, device), now, context, RejectionReason.WRONG, reserved.failures)
         seed = self._keyring.open(reserved.seed, device.seed_associated_data)
         params = device.params  # a hardware token's own digits, period and hash; the defaults for an app
         current = time_step(now, params.period) + reserved.drift
@@ -123,7 +92,7 @@ class CodeVerifier:
         now = self._clock.now()
         reserved = self._reserve(uow, device, now, context, bypass_lock=resync)
         if device.is_passkey:
-            self._fail(uow, _Subject.device(uow, device), now, context, RejectionReason.WRONG, reserved.failures)
+            self._fail(uow, Subject.device(uow, device), now, context, RejectionReason.WRONG, reserved.failures)
         seed = self._keyring.open(reserved.seed, device.seed_associated_data)
         params = device.params
         server_step = time_step(now, params.period)
@@ -155,32 +124,50 @@ class CodeVerifier:
         reserved = self._reserve(uow, device, now, context, bypass_lock=False)
         reason = evaluate()
         if reason is not None:
-            self._fail(uow, _Subject.device(uow, device), now, context, reason, reserved.failures)
+            self._fail(uow, Subject.device(uow, device), now, context, reason, reserved.failures)
         uow.devices.reset_failures(device.id)
 
     def _reserve(
         self, uow: CodeCheckUnitOfWork, device: MfaDevice, now: float, context: AttemptContext, *, bypass_lock: bool
     ) -> ReservedAttempt:
-        subject = _Subject.device(uow, device)
-        self._wait_for_source(uow, subject, now, context)
-        reserved = uow.devices.reserve_attempt(device.id, now, self.throttling.max_failures, bypass_lock)
-        if reserved is not None:
-            return reserved
-        self._refuse_unreserved(uow, subject, uow.devices.throttle_state(device.id), now, context, bypass_lock)
-
-    def _wait_for_source(
-        self, uow: CodeCheckUnitOfWork, subject: _Subject, now: float, context: AttemptContext
-    ) -> None:
+        subject = Subject.device(uow, device)
         source = account_source_key(subject.account_id, context.source_ip)
-        if source is not None:  # S10: an address inside its delay has nothing evaluated, on any device
-            until = uow.source_throttles.wait_until(source, now, self.throttling.source_forget_after)
-            if until > now:
-                self._reject(uow, subject, now, context, RejectionReason.THROTTLED, until - now, locked=False)
+        since = now - self.throttling.source_forget_after
+        limit = self.throttling.max_failures
+        # S10 is read in the reserving statement: an address inside its delay leaves the device untouched.
+        reserved = uow.devices.reserve_attempt(device.id, now, limit, bypass_lock, source=source, source_since=since)
+        if reserved is None:
+            self._check_source(uow, subject, now, context)  # the address's delay, when that is why
+            self._refuse_unreserved(uow, subject, uow.devices.throttle_state(device.id), now, context, bypass_lock)
+        if reserved.source_recent:
+            self._wait_for_source(uow, subject, now, context)
+        return reserved
+
+    def _check_source(self, uow: CodeCheckUnitOfWork, subject: Subject, now: float, context: AttemptContext) -> bool:
+        """S10, before the subject is touched: an address inside its delay has nothing evaluated, on any device.
+        A read without a lock; True when the source has recent failures, so that _wait_for_source must follow."""
+        source = account_source_key(subject.account_id, context.source_ip)
+        if source is None:
+            return False
+        until = uow.source_throttles.recent_delay(source, now, self.throttling.source_forget_after)
+        if until is not None and until > now:
+            self._reject(uow, subject, now, context, RejectionReason.THROTTLED, until - now, locked=False)
+        return until is not None
+
+    def _wait_for_source(self, uow: CodeCheckUnitOfWork, subject: Subject, now: float, context: AttemptContext) -> None:
+        """A source with recent failures, once the subject is reserved: its row is locked (parallel attempts from it
+        queue here) and its delay read again; inside it, the reservation is taken back and nothing is evaluated."""
+        source = account_source_key(subject.account_id, context.source_ip)
+        assert source is not None
+        until = uow.source_throttles.wait_until(source, now, self.throttling.source_forget_after)
+        if until > now:
+            subject.release()
+            self._reject(uow, subject, now, context, RejectionReason.THROTTLED, until - now, locked=False)
 
     def _refuse_unreserved(
         self,
         uow: CodeCheckUnitOfWork,
-        subject: _Subject,
+        subject: Subject,
         state: tuple[int, float],
         now: float,
         context: AttemptContext,
@@ -214,7 +201,7 @@ class CodeVerifier:
             reason = RejectionReason.MALFORMED
         else:
             reason = RejectionReason.WRONG
-        self._fail(uow, _Subject.device(uow, device), now, context, reason, reserved.failures)
+        self._fail(uow, Subject.device(uow, device), now, context, reason, reserved.failures)
 
     # -- recovery codes ---------------------------------------------------------------------------------------
 
@@ -225,14 +212,16 @@ class CodeVerifier:
         waits out its delay, the set's counter is reserved before anything is evaluated (S35), every stored hash
         is compared, and a failure is delayed, counted, locked at the limit and audited (CodeRejected)."""
         now = self._clock.now()
-        subject = _Subject.recovery_codes(uow, user)
-        self._wait_for_source(uow, subject, now, context)
+        subject = Subject.recovery_codes(uow, user)
+        recent = self._check_source(uow, subject, now, context)
         reserved = uow.recovery_codes.reserve_attempt(user.id, now, self.throttling.max_failures)
         if reserved is None:
             state = uow.recovery_codes.throttle_state(user.id)
             if state is not None:
                 self._refuse_unreserved(uow, subject, state, now, context)
             self._fail(uow, subject, now, context, RejectionReason.WRONG, 0)  # no codes at all: nothing matches
+        if recent:
+            self._wait_for_source(uow, subject, now, context)
         key = self._keyring.open(reserved.hash_key, hash_key_associated_data(user.id))
         match = matching_code(key, code, reserved.codes)
         if match is not None and not match.used and uow.recovery_codes.spend(user.id, match.position, now):
@@ -250,7 +239,7 @@ class CodeVerifier:
     def _fail(
         self,
         uow: CodeCheckUnitOfWork,
-        subject: _Subject,
+        subject: Subject,
         now: float,
         context: AttemptContext,
         reason: RejectionReason,
@@ -273,7 +262,7 @@ class CodeVerifier:
     def _reject(
         self,
         uow: CodeCheckUnitOfWork,
-        subject: _Subject,
+        subject: Subject,
         now: float,
         context: AttemptContext,
         reason: RejectionReason,
@@ -287,7 +276,7 @@ class CodeVerifier:
 
     @staticmethod
     def _event(
-        name: str, subject: _Subject, now: float, context: AttemptContext, reason: RejectionReason | None
+        name: str, subject: Subject, now: float, context: AttemptContext, reason: RejectionReason | None
     ) -> AuditEvent:
         return AuditEvent(
             name,

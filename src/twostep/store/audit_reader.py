@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from twostep.audit.events import RecordedEvent
 from twostep.audit.head_signature import ChainHead
-from twostep.store.audit_repository import chain_head, recorded_event
+from twostep.store.audit_repository import chain_head, of_account_chains, recorded_event
 from twostep.store.tables import accounts, audit_events, audit_heads
 
 e = audit_events.c
@@ -39,11 +39,12 @@ class AuditSnapshot:
     def events_in_time_order(
         self, since: float | None = None, account_id: str | None = None
     ) -> Iterator[RecordedEvent]:
+        """Every event (of an account: all its chains) as one stream in time order, for export."""
         query = sa.select(audit_events).order_by(e.at, e.chain, e.seq)
         if since is not None:
             query = query.where(e.at >= since)
         if account_id is not None:
-            query = query.where(e.chain == account_id)
+            query = query.where(of_account_chains(account_id))
         for row in self._c.execute(query.execution_options(yield_per=BATCH)):
             yield recorded_event(row)
 

@@ -10,7 +10,7 @@ from types import TracebackType
 
 import sqlalchemy as sa
 
-from twostep.audit.head_signature import HeadSigner
+from twostep.audit.head_signature import ChainHead, HeadSigner
 from twostep.crypto.keyring import KeyRing
 from twostep.store import consistency, revisions
 from twostep.store.audit_reader import AuditSnapshot, audit_snapshot
@@ -84,6 +84,11 @@ class Database:
     def audit_snapshot(self) -> AbstractContextManager[AuditSnapshot]:
         """The audit log and its chain heads as of one moment."""
         return audit_snapshot(self._engine)
+
+    def audit_heads(self) -> list[ChainHead]:
+        """Every audit chain's head as it is now, for the server's checkpoints (audit/checkpoints.py)."""
+        with self.audit_snapshot() as snapshot:
+            return snapshot.heads()
 
     def key_rotation(
         self,

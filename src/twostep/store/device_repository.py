@@ -20,7 +20,7 @@ from twostep.mfa.ports import ReservedAttempt
 from twostep.otp import Algorithm, TotpParameters
 from twostep.store.engine import byte_ordered
 from twostep.store.prepared import Prepared
-from twostep.store.tables import mfa_device_tags, mfa_devices
+from twostep.store.tables import mfa_device_tags, mfa_devices, source_throttles
 from twostep.store.tag_rows import tags_by_owner
 
 d = mfa_devices.c
@@ -38,6 +38,20 @@ _BY_SERIAL = Prepared(
 )
 _FOR_USER = Prepared(_WITH_TAGS.where(d.user_id == sa.bindparam("user_id")).order_by(d.created_at, d.id, t.position))
 _COUNT_FOR_USER = sa.select(sa.func.count()).where(d.user_id == sa.bindparam("user_id"))
+# The source address's state (S10), read in the reserving statement itself: one round trip for both, and no lock
+# on the address's row (store/source_throttle_repository.py).
+_st = source_throttles.c
+_SOURCE_IN_DELAY = sa.exists().where(
+    _st.source == sa.bindparam("source"),
+    _st.last_failure_at >= sa.bindparam("since"),
+    _st.next_attempt_at > sa.bindparam("now"),
+)
+_SOURCE_RECENT = sa.func.coalesce(
+    sa.select(_st.last_failure_at >= sa.bindparam("since"))
+    .where(_st.source == sa.bindparam("source"))
+    .scalar_subquery(),
+    sa.false(),
+)
 _RESERVE = {
     bypass: Prepared(
         mfa_devices.update()
@@ -45,9 +59,17 @@ _RESERVE = {
             d.id == sa.bindparam("device_id"),
             d.next_attempt_at <= sa.bindparam("now"),
             *(() if bypass else (d.failures < sa.bindparam("limit"),)),
+            ~_SOURCE_IN_DELAY,
         )
         .values(failures=d.failures + 1)
-        .returning(d.failures, d.last_used_step, d.drift, d.seed_key_id, d.seed_blob)
+        .returning(
+            d.failures,
+            d.last_used_step,
+            d.drift,
+            d.seed_key_id,
+            d.seed_blob,
+            sa.type_coerce(_SOURCE_RECENT, sa.Boolean).label("source_recent"),
+        )
     )
     for bypass in (False, True)
 }
@@ -238,9 +260,16 @@ class SqlDeviceRepository:
             )
 
     def reserve_attempt(
-        self, device_id: str, now: float, limit: int, bypass_lock: bool = False
+        self,
+        device_id: str,
+        now: float,
+        limit: int,
+        bypass_lock: bool = False,
+        *,
+        source: str | None = None,
+        source_since: float = 0.0,
     ) -> ReservedAttempt | None:
-        params: dict[str, object] = {"device_id": device_id, "now": now}
+        params: dict[str, object] = {"device_id": device_id, "now": now, "source": source or "", "since": source_since}
         if not bypass_lock:
             params["limit"] = limit
         row = _RESERVE[bypass_lock].first(self._c, params)
@@ -251,7 +280,11 @@ class SqlDeviceRepository:
             last_used_step=row.last_used_step,
             drift=row.drift,
             seed=Sealed(row.seed_key_id, row.seed_blob),
+            source_recent=bool(row.source_recent),
         )
+
+    def release_attempt(self, device_id: str) -> None:
+        self._c.execute(mfa_devices.update().where(d.id == device_id).values(failures=d.failures - 1))
 
     def throttle_state(self, device_id: str) -> tuple[int, float]:
         row = self._c.execute(sa.select(d.failures, d.next_attempt_at).where(d.id == device_id)).one()

@@ -90,6 +90,9 @@ class SqlRecoveryCodeRepository:
             codes=tuple(StoredRecoveryCode(r.position, r.code_hash, r.used_at is not None) for r in stored),
         )
 
+    def release_attempt(self, user_id: str) -> None:
+        self._c.execute(recovery_code_sets.update().where(s.user_id == user_id).values(failures=s.failures - 1))
+
     def throttle_state(self, user_id: str) -> tuple[int, float] | None:
         row = self._c.execute(sa.select(s.failures, s.next_attempt_at).where(s.user_id == user_id)).first()
         return None if row is None else (int(row[0]), float(row[1]))

@@ -1,4 +1,12 @@
-"""Failed codes per source address (S10), shared by every server process through the database."""
+"""Failed codes per source address (S10), shared by every server process through the database.
+
+A code check reads its source's row without a lock (in the device's reserving statement, store/device_repository.py;
+`recent_delay` for recovery codes and to tell why a reservation was refused): a source with no recent failure -
+nearly every check - costs that read and nothing else, no row created, no lock taken. Only a source with recent
+failures is locked (`wait_until`), and only *after* the device's (or recovery codes') row was reserved, the same
+order in which a failure is recorded (device, then source): one lock order everywhere, so two checks never deadlock.
+CodeVerifier takes the reservation back when the source turns out to be inside its delay once locked.
+"""
 
 from __future__ import annotations
 
@@ -10,41 +18,31 @@ from twostep.store.tables import source_throttles
 
 t = source_throttles.c
 
-# Built once: every code check reads its source's state with it.
-_STATE_LOCKED = Prepared(
-    sa.select(t.next_attempt_at, t.last_failure_at).where(t.source == sa.bindparam("b_source")).with_for_update()
-)
-
-# The row a code check creates when its source has none yet, built once per dialect.
-_ENSURE_ROW = {
-    name: Prepared(
-        dialect.insert(source_throttles)
-        .values(source=sa.bindparam("b_source"), failures=0, next_attempt_at=0.0, last_failure_at=0.0)
-        .on_conflict_do_nothing(index_elements=[t.source])
-    )
-    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
-}
+# Built once: every code check reads its source's state with the first, a source with recent failures also with
+# the second.
+_STATE = sa.select(t.next_attempt_at, t.last_failure_at).where(t.source == sa.bindparam("b_source"))
+_STATE_READ = Prepared(_STATE)
+_STATE_LOCKED = Prepared(_STATE.with_for_update())
 
 
 class SqlSourceThrottleRepository:
     def __init__(self, connection: sa.Connection) -> None:
         self._c = connection
 
-    def wait_until(self, source: str, now: float, forget_after: float) -> float:
-        """When the source may next have a code evaluated (0: now); locks the source's row until the transaction
-        ends.
+    def recent_delay(self, source: str, now: float, forget_after: float) -> float | None:
+        """None for a quiet source (no row, or no failure in forget_after seconds), else its next_attempt_at; a
+        plain read, no lock."""
+        row = _STATE_READ.first(self._c, {"b_source": source})
+        if row is None or row.last_failure_at < now - forget_after:
+            return None
+        return float(row.next_attempt_at)
 
-        The row is created if need be and locked *before* the device row, in every code check: with one lock
-        order everywhere two attempts can never deadlock (a failure recorded later updates a row this transaction
-        already holds), and parallel attempts from one address queue up, each seeing the delay the one before
-        earned (PostgreSQL; SQLite's write lock is held anyway).
-        """
-        params = {"b_source": source}
-        row = _STATE_LOCKED.first(self._c, params)
-        if row is None:  # the source's first check: create its row (or find the one a parallel check made), lock it
-            _ENSURE_ROW[self._c.dialect.name].rowcount(self._c, params)
-            row = _STATE_LOCKED.one(self._c, params)
-        if row.last_failure_at < now - forget_after:
+    def wait_until(self, source: str, now: float, forget_after: float) -> float:
+        """When the source may next have a code evaluated (0: now), under its row lock until the transaction ends:
+        parallel attempts from a source with recent failures queue here, each seeing the delay the one before
+        earned (PostgreSQL; SQLite's write lock is held anyway). Taken after the device's row (see above)."""
+        row = _STATE_LOCKED.first(self._c, {"b_source": source})
+        if row is None or row.last_failure_at < now - forget_after:
             return 0.0
         return float(row.next_attempt_at)
 
