@@ -18,9 +18,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
-from tests.concurrency.test_two_servers import Cluster, enabled_user_with_key, in_parallel, outcome
+from tests.concurrency.test_two_servers import (
+    Cluster,
+    enabled_user_with_key,
+    one_code_in_parallel_succeeds_once,
+    outcome,
+    parallel_wrong_codes_lock_after_exactly_the_limit,
+)
 from tests.databases import fresh_postgres
 from tests.helpers import code_at
 from tests.server_harness import free_port, init_data_dir, server_environment, start_server, stop
@@ -144,40 +149,11 @@ def test_enable_and_get_session_token_through_pgbouncer(cluster: Cluster) -> Non
 
 
 def test_one_code_in_parallel_on_both_servers_succeeds_once(cluster: Cluster) -> None:
-    _, serial, seed, creds = enabled_user_with_key(cluster)
-    clients = [cluster.client("sts", i, **creds) for i in range(40)]
-    cluster.move_clock(30)  # the enrolment spent the current step
-    code = code_at(seed, cluster.now())
-    outcomes = in_parallel(
-        40, lambda i: outcome(lambda: clients[i].get_session_token(SerialNumber=serial, TokenCode=code))
-    )
-    assert outcomes.count("ok") == 1, outcomes
-    assert set(outcomes) <= {"ok", "AccessDenied"}
+    one_code_in_parallel_succeeds_once(cluster, 40)
 
 
 def test_parallel_wrong_codes_lock_after_exactly_the_limit(cluster: Cluster) -> None:
-    _, serial, seed, creds = enabled_user_with_key(cluster)
-    clients = [cluster.client("sts", i, **creds) for i in range(100)]
-    now = cluster.now()
-    wrong = next(c for c in ("000000", "111111", "222222") if c not in {code_at(seed, now + d) for d in (-30, 0, 30)})
-    outcomes = in_parallel(
-        100, lambda i: outcome(lambda: clients[i].get_session_token(SerialNumber=serial, TokenCode=wrong))
-    )
-    assert outcomes == ["AccessDenied"] * 100
-    assert cluster.failures(serial) == 10
-    engine = create_engine(cluster.database_url)
-    with engine.connect() as c:
-        evaluated = c.execute(
-            sa.text(
-                "SELECT count(*) FROM audit_events WHERE event_name = 'MfaCodeRejected' AND error_code = 'wrong' "
-                "AND details LIKE :serial"
-            ),
-            {"serial": f"%{serial}%"},
-        ).scalar_one()
-    engine.dispose()
-    assert evaluated == 10
-    right = code_at(seed, cluster.now())
-    assert outcome(lambda: clients[0].get_session_token(SerialNumber=serial, TokenCode=right)) == "AccessDenied"
+    parallel_wrong_codes_lock_after_exactly_the_limit(cluster, 100)
 
 
 def test_a_pool_mode_other_than_session_or_transaction_is_refused(tmp_path: Path) -> None:

@@ -134,27 +134,28 @@ def enabled_user_with_key(cluster: Cluster) -> tuple[str, str, str, dict[str, st
     return user, serial, seed, creds
 
 
-def test_parallel_session_tokens_with_one_code_succeed_once(cluster: Cluster) -> None:
+# The two checks every multi-server setup must pass (also through PgBouncer: test_pgbouncer.py).
+def one_code_in_parallel_succeeds_once(cluster: Cluster, requests: int) -> None:
     _, serial, seed, creds = enabled_user_with_key(cluster)
-    clients = [cluster.client("sts", i, **creds) for i in range(50)]
+    clients = [cluster.client("sts", i, **creds) for i in range(requests)]
     cluster.move_clock(30)  # the enrolment spent the current step
     code = code_at(seed, cluster.now())
     outcomes = in_parallel(
-        50, lambda i: outcome(lambda: clients[i].get_session_token(SerialNumber=serial, TokenCode=code))
+        requests, lambda i: outcome(lambda: clients[i].get_session_token(SerialNumber=serial, TokenCode=code))
     )
     assert outcomes.count("ok") == 1, outcomes
     assert set(outcomes) <= {"ok", "AccessDenied"}
 
 
-def test_parallel_wrong_codes_lock_after_exactly_the_limit(cluster: Cluster) -> None:
+def parallel_wrong_codes_lock_after_exactly_the_limit(cluster: Cluster, requests: int) -> None:
     _, serial, seed, creds = enabled_user_with_key(cluster)
-    clients = [cluster.client("sts", i, **creds) for i in range(200)]
+    clients = [cluster.client("sts", i, **creds) for i in range(requests)]
     now = cluster.now()
     wrong = next(c for c in ("000000", "111111", "222222") if c not in {code_at(seed, now + d) for d in (-30, 0, 30)})
     outcomes = in_parallel(
-        200, lambda i: outcome(lambda: clients[i].get_session_token(SerialNumber=serial, TokenCode=wrong))
+        requests, lambda i: outcome(lambda: clients[i].get_session_token(SerialNumber=serial, TokenCode=wrong))
     )
-    assert outcomes == ["AccessDenied"] * 200
+    assert outcomes == ["AccessDenied"] * requests
     assert cluster.failures(serial) == 10
     engine = create_engine(cluster.database_url)
     with engine.connect() as c:
@@ -170,6 +171,14 @@ def test_parallel_wrong_codes_lock_after_exactly_the_limit(cluster: Cluster) -> 
     # A correct code on the locked device is not accepted either (S10).
     right = code_at(seed, cluster.now())
     assert outcome(lambda: clients[0].get_session_token(SerialNumber=serial, TokenCode=right)) == "AccessDenied"
+
+
+def test_parallel_session_tokens_with_one_code_succeed_once(cluster: Cluster) -> None:
+    one_code_in_parallel_succeeds_once(cluster, 50)
+
+
+def test_parallel_wrong_codes_lock_after_exactly_the_limit(cluster: Cluster) -> None:
+    parallel_wrong_codes_lock_after_exactly_the_limit(cluster, 200)
 
 
 def test_one_device_for_two_users_in_parallel(cluster: Cluster) -> None:

@@ -15,9 +15,9 @@ from twostep.client_address import client_address
 from twostep.console.endpoints import route
 from twostep.console.forms import Form
 from twostep.console.i18n import N_
-from twostep.console.pages import Console, Halt, redirect
+from twostep.console.pages import Console, redirect
 from twostep.console.user_authorization import OWN_MFA_FIRST, refusal
-from twostep.console.user_detail_pages import acting_on, detail_page, signed_in_user, user_url
+from twostep.console.user_detail_pages import acting_on, change_user, detail_page, signed_in_user, user_url
 from twostep.identity.errors import IdentityError
 from twostep.identity.models import User
 from twostep.mfa.errors import MfaError
@@ -88,32 +88,32 @@ def create_access_key(console: Console, request: Request, form: Form) -> Respons
     return console.render(request, "access_key_created.html", context, current=current)
 
 
-def _key_action(console: Console, request: Request, form: Form, action: str) -> tuple[CurrentSession, User, str]:
-    current, user = acting_on(console, request, form)
-    key_id = form.text("key_id", strip=True)
-    refused = refusal(console, request, current, action, {"UserName": user.name, "AccessKeyId": key_id})
-    if refused:
-        raise _halt(console, request, current, user, refused, 403)
-    return current, user, key_id
-
-
 def update_access_key(console: Console, request: Request, form: Form) -> Response:
-    current, user, key_id = _key_action(console, request, form, "UpdateAccessKey")
-    status = form.text("status", strip=True)
-    try:
-        console.services.identity.update_access_key(user, key_id, status, actor=current.user)
-    except IdentityError as failure:
-        return detail_page(console, request, current, user, error=console.error(request, failure))
-    return redirect(user_url(user.name) + "?notice=" + KEY_STATUSES[status])
+    key_id, status = form.text("key_id", strip=True), form.text("status", strip=True)
+    return change_user(
+        console,
+        request,
+        form,
+        "UpdateAccessKey",
+        lambda user: {"AccessKeyId": key_id},
+        lambda current, user: console.services.identity.update_access_key(user, key_id, status, actor=current.user),
+        KEY_STATUSES.get(status, ""),
+        (IdentityError,),
+    )
 
 
 def delete_access_key(console: Console, request: Request, form: Form) -> Response:
-    current, user, key_id = _key_action(console, request, form, "DeleteAccessKey")
-    try:
-        console.services.identity.delete_access_key(user, key_id, actor=current.user)
-    except IdentityError as failure:
-        return detail_page(console, request, current, user, error=console.error(request, failure))
-    return redirect(user_url(user.name) + "?notice=access-key-deleted")
+    key_id = form.text("key_id", strip=True)
+    return change_user(
+        console,
+        request,
+        form,
+        "DeleteAccessKey",
+        lambda user: {"AccessKeyId": key_id},
+        lambda current, user: console.services.identity.delete_access_key(user, key_id, actor=current.user),
+        "access-key-deleted",
+        (IdentityError,),
+    )
 
 
 # -- console password -------------------------------------------------------------------------------------------
@@ -159,29 +159,31 @@ def set_password(console: Console, request: Request, form: Form) -> Response:
 
 
 def remove_password(console: Console, request: Request, form: Form) -> Response:
-    current, user = acting_on(console, request, form)
-    refused = refusal(console, request, current, "DeleteLoginProfile", {"UserName": user.name})
-    if refused:
-        return detail_page(console, request, current, user, error=refused, status=403)
-    try:
-        console.services.identity.delete_login_profile(user.account_id, user.name, actor=current.user)
-    except IdentityError as failure:
-        return detail_page(console, request, current, user, error=console.error(request, failure))
-    return redirect(user_url(user.name) + "?notice=console-password-removed")
+    identity = console.services.identity
+    return change_user(
+        console,
+        request,
+        form,
+        "DeleteLoginProfile",
+        lambda user: {},
+        lambda current, user: identity.delete_login_profile(user.account_id, user.name, actor=current.user),
+        "console-password-removed",
+        (IdentityError,),
+    )
 
 
 def require_reset(console: Console, request: Request, form: Form) -> Response:
     """UpdateLoginProfile with PasswordResetRequired and no new password."""
-    current, user = acting_on(console, request, form)
-    refused = refusal(console, request, current, "UpdateLoginProfile", {"UserName": user.name})
-    if refused:
-        return detail_page(console, request, current, user, error=refused, status=403)
-    try:
-        console.services.identity.set_password_reset_required(user.account_id, user.name, True, actor=current.user)
-    except IdentityError as failure:
-        return detail_page(console, request, current, user, error=console.error(request, failure))
-    return redirect(user_url(user.name) + "?notice=password-reset-required")
-
-
-def _halt(console: Console, request: Request, current: CurrentSession, user: User, error: str, status: int) -> Halt:
-    return Halt(detail_page(console, request, current, user, error=error, status=status))
+    identity = console.services.identity
+    return change_user(
+        console,
+        request,
+        form,
+        "UpdateLoginProfile",
+        lambda user: {},
+        lambda current, user: identity.set_password_reset_required(
+            user.account_id, user.name, True, actor=current.user
+        ),
+        "password-reset-required",
+        (IdentityError,),
+    )

@@ -8,6 +8,7 @@ name travels as "~." / "~.." ("~" is no user-name character, so the prefix is ne
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -18,7 +19,7 @@ from starlette.routing import BaseRoute
 from twostep.console.endpoints import route
 from twostep.console.forms import Form
 from twostep.console.i18n import N_
-from twostep.console.pages import Console, Halt
+from twostep.console.pages import Console, Halt, redirect
 from twostep.console.user_authorization import listings, refusal
 from twostep.identity.errors import NoSuchUser
 from twostep.identity.models import User
@@ -102,6 +103,29 @@ def detail_page(
     context = {"user": user, "user_url": user_url, **sections(console, request, current, user)}
     status = status if error is None or status != 200 else 400
     return console.render(request, "user_detail.html", context, current=current, status=status, error=error)
+
+
+def change_user(
+    console: Console,
+    request: Request,
+    form: Form,
+    action: str,
+    params: Callable[[User], Mapping[str, Any]],
+    change: Callable[[CurrentSession, User], object],
+    notice: str,
+    failures: tuple[type[Exception], ...],
+) -> Response:
+    """The shape of a plain action on a user's page: decided as its API action (403 and why, else), made, and back
+    to the page with its notice; a domain failure is shown on the page and changes nothing."""
+    current, user = acting_on(console, request, form)
+    refused = refusal(console, request, current, action, {"UserName": user.name, **params(user)})
+    if refused:
+        return detail_page(console, request, current, user, error=refused, status=403)
+    try:
+        change(current, user)
+    except failures as failure:
+        return detail_page(console, request, current, user, error=console.error(request, failure))
+    return redirect(user_url(user.name) + "?notice=" + notice)
 
 
 def show_user(console: Console, request: Request) -> Response:

@@ -17,7 +17,7 @@ from twostep.console.forms import Form
 from twostep.console.i18n import N_
 from twostep.console.pages import Console, redirect
 from twostep.console.user_authorization import refusal
-from twostep.console.user_detail_pages import acting_on, detail_page, signed_in_user, user_url
+from twostep.console.user_detail_pages import acting_on, change_user, detail_page, signed_in_user, user_url
 from twostep.groups.errors import GroupError
 from twostep.identity.models import User
 from twostep.policy.language.errors import MalformedPolicyDocument
@@ -47,17 +47,19 @@ def routes(console: Console) -> list[BaseRoute]:
 
 
 def _membership(console: Console, request: Request, form: Form, action: str, notice: str) -> Response:
-    current, user = acting_on(console, request, form)
     group = form.text("group", strip=True)
-    refused = refusal(console, request, current, action, {"GroupName": group, "UserName": user.name})
-    if refused:
-        return detail_page(console, request, current, user, error=refused, status=403)
-    change = console.services.groups.add_user if action == "AddUserToGroup" else console.services.groups.remove_user
-    try:
-        change(user.account_id, group, user.name, actor=current.user)
-    except GroupError as failure:
-        return detail_page(console, request, current, user, error=console.error(request, failure))
-    return redirect(user_url(user.name) + "?notice=" + notice)
+    groups = console.services.groups
+    change = groups.add_user if action == "AddUserToGroup" else groups.remove_user
+    return change_user(
+        console,
+        request,
+        form,
+        action,
+        lambda user: {"GroupName": group},
+        lambda current, user: change(user.account_id, group, user.name, actor=current.user),
+        notice,
+        (GroupError,),
+    )
 
 
 def add_to_group(console: Console, request: Request, form: Form) -> Response:
@@ -72,18 +74,19 @@ def remove_from_group(console: Console, request: Request, form: Form) -> Respons
 
 
 def _attachment(console: Console, request: Request, form: Form, action: str, notice: str) -> Response:
-    current, user = acting_on(console, request, form)
     arn = form.text("policy_arn", strip=True)
-    refused = refusal(console, request, current, action, {"UserName": user.name, "PolicyArn": arn})
-    if refused:
-        return detail_page(console, request, current, user, error=refused, status=403)
     owned = console.services.policies.user_policies
     change = owned.attach if action == "AttachUserPolicy" else owned.detach
-    try:
-        change(user.account_id, user.name, arn, actor=current.user)
-    except PolicyStoreError as failure:
-        return detail_page(console, request, current, user, error=console.error(request, failure))
-    return redirect(user_url(user.name) + "?notice=" + notice)
+    return change_user(
+        console,
+        request,
+        form,
+        action,
+        lambda user: {"PolicyArn": arn},
+        lambda current, user: change(user.account_id, user.name, arn, actor=current.user),
+        notice,
+        (PolicyStoreError,),
+    )
 
 
 def attach_policy(console: Console, request: Request, form: Form) -> Response:
@@ -157,13 +160,15 @@ def save_inline_policy(console: Console, request: Request, form: Form) -> Respon
 
 
 def delete_inline_policy(console: Console, request: Request, form: Form) -> Response:
-    current, user = acting_on(console, request, form)
     name = form.text("policy_name", strip=True)
-    refused = refusal(console, request, current, "DeleteUserPolicy", {"UserName": user.name, "PolicyName": name})
-    if refused:
-        return detail_page(console, request, current, user, error=refused, status=403)
-    try:
-        console.services.policies.user_policies.delete(user.account_id, user.name, name, actor=current.user)
-    except PolicyStoreError as failure:
-        return detail_page(console, request, current, user, error=console.error(request, failure))
-    return redirect(user_url(user.name) + "?notice=inline-policy-deleted")
+    owned = console.services.policies.user_policies
+    return change_user(
+        console,
+        request,
+        form,
+        "DeleteUserPolicy",
+        lambda user: {"PolicyName": name},
+        lambda current, user: owned.delete(user.account_id, user.name, name, actor=current.user),
+        "inline-policy-deleted",
+        (PolicyStoreError,),
+    )
