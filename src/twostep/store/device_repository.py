@@ -18,6 +18,7 @@ from twostep.identity.models import Tag
 from twostep.mfa.models import DeviceKind, MfaDevice
 from twostep.mfa.ports import ReservedAttempt
 from twostep.otp import Algorithm, TotpParameters
+from twostep.store.device_pages import DEVICE_PAGES
 from twostep.store.engine import byte_ordered
 from twostep.store.prepared import Prepared
 from twostep.store.tables import mfa_device_tags, mfa_devices, source_throttles
@@ -78,42 +79,6 @@ _CONSUME = Prepared(
     .where(d.id == sa.bindparam("device_id"), d.last_used_step < sa.bindparam("step"))
     .values(last_used_step=sa.bindparam("new_step"), drift=sa.bindparam("new_drift"), failures=0, next_attempt_at=0)
 )
-
-
-def _page_statement(assigned: bool | None, after: bool, byte_ordered: bool) -> Prepared:
-    """One page of an account's devices in serial order (after a serial, or from the start), with their tags:
-    the page is chosen in a subquery so that its LIMIT counts devices, not device-and-tag rows."""
-
-    def ordered(serial: sa.ColumnElement[str]) -> sa.ColumnElement[str]:
-        # Ordered as Python orders strings (the markers compare serials in Python): byte order.
-        return serial if byte_ordered else serial.collate("C")
-
-    # ListVirtualMFADevices: hardware tokens (tokens/) and passkeys (u2f serials) are not virtual devices.
-    where = [
-        d.account_id == sa.bindparam("account_id"),
-        d.kind == DeviceKind.VIRTUAL.value,
-        d.serial.not_like(sa.bindparam("u2f_serials")),
-    ]
-    if assigned is not None:
-        where.append(d.user_id.is_not(None) if assigned else d.user_id.is_(None))
-    if after:
-        where.append(ordered(d.serial) > sa.bindparam("after"))
-    page = (
-        sa.select(mfa_devices).where(*where).order_by(ordered(d.serial)).limit(sa.bindparam("limit")).subquery("page")
-    )
-    return Prepared(
-        sa.select(page, t.key.label("tag_key"), t.value.label("tag_value"))
-        .outerjoin(mfa_device_tags, t.device_id == page.c.id)
-        .order_by(ordered(page.c.serial), t.position)
-    )
-
-
-_PAGES = {
-    (assigned, after, byte_ordered): _page_statement(assigned, after, byte_ordered)
-    for assigned in (None, True, False)
-    for after in (False, True)
-    for byte_ordered in (False, True)
-}
 
 
 @lru_cache(maxsize=64)
@@ -222,7 +187,7 @@ class SqlDeviceRepository:
     def page_in_account(
         self, account_id: str, assigned: bool | None, after_serial: str | None, limit: int
     ) -> list[MfaDevice]:
-        statement = _PAGES[(assigned, after_serial is not None, byte_ordered(self._c))]
+        statement = DEVICE_PAGES[(assigned, after_serial is not None, byte_ordered(self._c))]
         u2f_serials = f"arn:aws:iam::{account_id}:u2f/%"  # an account id is 12 digits: no LIKE wildcard in it
         params = {"account_id": account_id, "limit": limit, "after": after_serial, "u2f_serials": u2f_serials}
         return self._joined(statement.all(self._c, params))
