@@ -121,10 +121,10 @@ def account(tmp_path: Path) -> Iterator[Account]:
     taken, as the first sign-in would show them), and NEWCOMER, an IAM user with no MFA device."""
     with running_server(tmp_path) as server, server.services() as services:
         root = services.identity.root_user(server.account_id)
-        now = server.now()
 
         def assigned(user: Any, name: str) -> tuple[bytes, float]:
             new = services.mfa.create_virtual_device(server.account_id, name, actor=user)
+            now = server.now()  # read per device: creating a user between the two can cross a code step
             device = services.mfa.enable(
                 user, new.device.serial, code_at(new.seed, now - 60), code_at(new.seed, now - 30), actor=user
             )
