@@ -116,3 +116,10 @@ def test_english_falls_back_to_the_message_itself() -> None:
 )
 def test_negotiate(accept: str | None, cookie: str | None, expected: str) -> None:
     assert negotiate(accept, cookie) == expected
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_each_catalog_is_well_formed(language: str) -> None:
+    """A merge that drops a msgstr line leaves a catalog Babel reads with a warning and a hole: refuse it."""
+    with (CONSOLE / "locale" / language / "LC_MESSAGES" / "messages.po").open("rb") as po:
+        read_po(po, abort_invalid=True)
