@@ -25,10 +25,11 @@ from tests.concurrency.test_two_servers import (
     one_code_in_parallel_succeeds_once,
     outcome,
     parallel_wrong_codes_lock_after_exactly_the_limit,
+    two_servers,
 )
 from tests.databases import fresh_postgres
 from tests.helpers import code_at
-from tests.server_harness import free_port, init_data_dir, server_environment, start_server, stop
+from tests.server_harness import free_port, stop
 from twostep.store.engine import create_engine
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -96,21 +97,8 @@ def pgbouncer_url() -> Iterator[tuple[str, str]]:
 @pytest.fixture(scope="module")
 def cluster(pgbouncer_url: tuple[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     bounced, direct = pgbouncer_url
-    tmp = tmp_path_factory.mktemp("bounced")
-    env = server_environment(tmp, bounced, {"TWOSTEP_MFA_BASE_DELAY": "0"})
-    data_dir = tmp / "data"
-    created = init_data_dir(data_dir, env)  # migrations run through PgBouncer too
-    processes: list[subprocess.Popen[bytes]] = []
-    urls: list[str] = []
-    try:
-        for _ in range(2):
-            url, process = start_server(data_dir, env)
-            urls.append(url)
-            processes.append(process)
-        yield Cluster(urls, created["admin"], direct, tmp / "clock-offset")
-    finally:
-        for process in processes:
-            stop(process)
+    with two_servers(tmp_path_factory.mktemp("bounced"), bounced, direct) as running:
+        yield running
 
 
 def test_the_servers_reach_postgresql_only_through_pgbouncer(pgbouncer_url: tuple[str, str]) -> None:

@@ -12,6 +12,7 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,24 +62,30 @@ class Cluster:
         return int(value)
 
 
+@contextmanager
+def two_servers(tmp: Path, server_url: str, direct_url: str) -> Iterator[Cluster]:
+    """Two `twostep serve` processes on one data directory whose database they reach at server_url (PostgreSQL
+    itself, or a pooler in front of it); direct_url is the database itself, for the tests' own reads."""
+    env = server_environment(tmp, server_url, {"TWOSTEP_MFA_BASE_DELAY": "0"})
+    data_dir = tmp / "data"
+    created = init_data_dir(data_dir, env)  # the migrations run through server_url too
+    processes: list[subprocess.Popen[bytes]] = []
+    urls: list[str] = []
+    try:
+        for _ in range(2):
+            url, process = start_server(data_dir, env)
+            urls.append(url)
+            processes.append(process)
+        yield Cluster(urls, created["admin"], direct_url, tmp / "clock-offset")
+    finally:
+        for process in processes:
+            stop(process)
+
+
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    with fresh_postgres() as url:
-        tmp = tmp_path_factory.mktemp("cluster")
-        env = server_environment(tmp, url, {"TWOSTEP_MFA_BASE_DELAY": "0"})
-        data_dir = tmp / "data"
-        created = init_data_dir(data_dir, env)
-        processes: list[subprocess.Popen[bytes]] = []
-        urls: list[str] = []
-        try:
-            for _ in range(2):
-                server_url, process = start_server(data_dir, env)
-                urls.append(server_url)
-                processes.append(process)
-            yield Cluster(urls, created["admin"], url, tmp / "clock-offset")
-        finally:
-            for process in processes:
-                stop(process)
+    with fresh_postgres() as url, two_servers(tmp_path_factory.mktemp("cluster"), url, url) as running:
+        yield running
 
 
 def new_device(cluster: Cluster, name: str) -> tuple[str, str]:
