@@ -15,7 +15,7 @@ from aiosmtpd.controller import Controller
 from starlette.routing import Route
 
 from tests.console.console_client import ConsoleClient
-from tests.helpers import code_at
+from tests.helpers import earlier_step_codes
 from tests.notify.test_notifications import Inbox
 from tests.server_harness import RunningServer, free_port, running_server
 from twostep.console.app import console_routes
@@ -104,10 +104,7 @@ def iam_user_with_codes(server: RunningServer, name: str) -> EnrolledUser:
         root = services.identity.root_user(server.account_id)
         user = services.identity.create_user(server.account_id, name, actor=root, password=USER_PASSWORD)
         new = services.mfa.create_virtual_device(server.account_id, f"{name}-phone", actor=user)
-        now = server.now()
-        services.mfa.enable(
-            user, new.device.serial, code_at(new.seed, now - 60), code_at(new.seed, now - 30), actor=user
-        )
+        services.mfa.enable(user, new.device.serial, *earlier_step_codes(new.seed, server.now), actor=user)
         codes = list(services.recovery.issue_owed(user))
     return EnrolledUser(name, new.seed, new.device.id, codes)
 

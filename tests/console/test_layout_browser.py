@@ -26,7 +26,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.console.test_console_browser import browser, shoot, watch_csp  # noqa: F401  (the fixture)
-from tests.helpers import code_at
+from tests.helpers import code_at, earlier_step_codes
 from tests.server_harness import RunningServer, running_server
 from twostep.console.authenticator_apps import COMPATIBLE_APPS
 
@@ -124,10 +124,7 @@ def account(tmp_path: Path) -> Iterator[Account]:
 
         def assigned(user: Any, name: str) -> tuple[bytes, float]:
             new = services.mfa.create_virtual_device(server.account_id, name, actor=user)
-            now = server.now()  # read per device: creating a user between the two can cross a code step
-            device = services.mfa.enable(
-                user, new.device.serial, code_at(new.seed, now - 60), code_at(new.seed, now - 30), actor=user
-            )
+            device = services.mfa.enable(user, new.device.serial, *earlier_step_codes(new.seed, server.now), actor=user)
             services.recovery.issue_owed(user)
             assert device.enabled_at is not None
             return new.seed, device.enabled_at

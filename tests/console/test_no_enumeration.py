@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from tests.console.console_client import ConsoleClient, console_client
-from tests.helpers import code_at
+from tests.helpers import code_at, earlier_step_codes
 from tests.server_harness import RunningServer, running_server
 from twostep.bootstrap import Services
 from twostep.identity.models import User
@@ -55,8 +55,7 @@ def iam_user(services: Services, account_id: str, name: str, *, device: bool) ->
     if not device:
         return user, None
     new = services.mfa.create_virtual_device(account_id, f"{name}-phone", actor=user)
-    now = services.clock.now()
-    services.mfa.enable(user, new.device.serial, code_at(new.seed, now - 60), code_at(new.seed, now - 30), actor=root)
+    services.mfa.enable(user, new.device.serial, *earlier_step_codes(new.seed, services.clock.now), actor=root)
     return user, new.seed
 
 

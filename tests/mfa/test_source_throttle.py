@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 import pytest
 import sqlalchemy as sa
 
-from tests.helpers import code_at
+from tests.helpers import code_at, earlier_step_codes
 from twostep.bootstrap import Services
 from twostep.clock import FrozenClock
 from twostep.mfa.errors import CodeRejected, RejectionReason
@@ -29,10 +29,7 @@ def devices(services: Services, clock: FrozenClock) -> list[tuple[MfaDevice, byt
     for i in range(12):
         user = services.identity.create_user(root.account_id, f"user{i}", actor=root)
         new = services.mfa.create_virtual_device(root.account_id, f"phone{i}", actor=user)
-        now = clock.now()
-        device = services.mfa.enable(
-            user, new.device.serial, code_at(new.seed, now - 60), code_at(new.seed, now - 30), actor=root
-        )
+        device = services.mfa.enable(user, new.device.serial, *earlier_step_codes(new.seed, clock.now), actor=root)
         enrolled.append((device, new.seed))
     return enrolled
 

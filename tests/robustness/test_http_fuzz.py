@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.asgi_app import AsgiApp, asgi_app
-from tests.helpers import code_at
+from tests.helpers import earlier_step_codes
 from twostep import bootstrap
 from twostep.audit.head_signature import HeadSigner
 from twostep.audit.verification import verify_chains
@@ -75,10 +75,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         created = services.identity.create_access_key(root, actor=root)
         alice = services.identity.create_user(root.account_id, "alice", actor=root, password=PASSWORD)
         new = services.mfa.create_virtual_device(root.account_id, "alice-phone", actor=alice)
-        now = services.clock.now()
-        services.mfa.enable(
-            alice, new.device.serial, code_at(new.seed, now - 60), code_at(new.seed, now - 30), actor=root
-        )
+        services.mfa.enable(alice, new.device.serial, *earlier_step_codes(new.seed, services.clock.now), actor=root)
         key = Credentials(created.key.id, created.secret_access_key)
         yield World(app, root, alice, key, new.device.serial, new.device.id, new.seed)
 

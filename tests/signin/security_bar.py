@@ -3,7 +3,7 @@ account's audit events."""
 
 from __future__ import annotations
 
-from tests.helpers import code_at
+from tests.helpers import code_at, earlier_step_codes
 from twostep.audit.events import AuditEvent
 from twostep.bootstrap import Services
 from twostep.clock import FrozenClock
@@ -17,8 +17,7 @@ EMAIL = "owner@example.com"
 def enrol(services: Services, clock: FrozenClock, user: User, name: str = "phone") -> tuple[str, str, bytes]:
     """An enabled device; enrolled with the two previous steps' codes, so the current step is unspent."""
     new = services.mfa.create_virtual_device(user.account_id, name, actor=user)
-    now = clock.now()
-    services.mfa.enable(user, new.device.serial, code_at(new.seed, now - 60), code_at(new.seed, now - 30), actor=user)
+    services.mfa.enable(user, new.device.serial, *earlier_step_codes(new.seed, clock.now), actor=user)
     return new.device.id, new.device.serial, new.seed
 
 

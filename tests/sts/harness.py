@@ -13,7 +13,7 @@ from unittest import mock
 import boto3
 from botocore.config import Config
 
-from tests.helpers import code_at
+from tests.helpers import code_at, earlier_step_codes
 from tests.server_harness import RunningServer
 from twostep import bootstrap
 from twostep.identity.models import User
@@ -71,11 +71,8 @@ def add_user(services: bootstrap.Services, account_id: str, name: str, *, device
     created = ApiUser(user, key.key.id, key.secret_access_key)
     if device:
         new = services.mfa.create_virtual_device(account_id, f"{name}-phone", actor=user)
-        now = services.clock.now()
         # Enrolled with the two previous steps' codes, so the current step is still unspent.
-        services.mfa.enable(
-            user, new.device.serial, code_at(new.seed, now - 60), code_at(new.seed, now - 30), actor=user
-        )
+        services.mfa.enable(user, new.device.serial, *earlier_step_codes(new.seed, services.clock.now), actor=user)
         created.serial, created.seed = new.device.serial, new.seed
     return created
 
