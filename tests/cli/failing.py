@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import ctypes
 import os
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
+from contextlib import closing, suppress
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -74,11 +76,21 @@ def files(directory: Path) -> dict[str, bytes]:
     database itself). Empty when the directory does not exist."""
     if not directory.exists():
         return {}
+    for log in directory.rglob("*-wal"):
+        _checkpoint(log.with_name(log.name.removesuffix("-wal")))
     return {
         str(path.relative_to(directory)): path.read_bytes()
         for path in sorted(directory.rglob("*"))
         if path.is_file() and not path.name.endswith(("-wal", "-shm"))
     }
+
+
+def _checkpoint(database: Path) -> None:
+    """Copy a SQLite database's write-ahead log into its file, as any later connection may do at any moment (the
+    server's checkpoint thread does it every quarter second): the file's bytes then stand for its content alone."""
+    if database.is_file():
+        with suppress(sqlite3.Error), closing(sqlite3.connect(database)) as connection:
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def database_rows(url: str) -> dict[str, list[tuple[object, ...]]]:

@@ -43,7 +43,7 @@ from twostep.mfa.attempts import (
     resync_search_steps as resync_search_steps,
 )
 from twostep.mfa.errors import CodeRejected, RejectionReason
-from twostep.mfa.models import MfaDevice
+from twostep.mfa.models import MfaDevice, is_passkey_serial
 from twostep.mfa.ports import CodeCheckUnitOfWork, RecoveryCheckUnitOfWork, ReservedAttempt
 from twostep.mfa.recovery_codes import canonical, hash_key_associated_data, matching_code
 from twostep.mfa.subjects import Subject
@@ -66,6 +66,41 @@ class CodeVerifier:
         """Check one code against the device and spend its step; raises CodeRejected for any failure."""
         now = self._clock.now()
         reserved = self._reserve(uow, device, now, context, bypass_lock=False)
+        return self._check_code(uow, device, code, now, reserved, context)
+
+    def verify_by_serial(
+        self, uow: CodeCheckUnitOfWork, account_id: str, owner_id: str, serial: str, code: str, context: AttemptContext
+    ) -> AcceptedCode | None:
+        """verify() for the device a serial names, when it is a code device of owner_id's; None when it is not (and
+        then nothing was counted or evaluated). The device is read with its attempt reserved (one round trip)."""
+        if is_passkey_serial(serial):
+            return None
+        now = self._clock.now()
+        device, reserved = uow.devices.reserve_by_serial(
+            account_id,
+            serial,
+            owner_id,
+            now,
+            self.throttling.max_failures,
+            source=account_source_key(account_id, context.source_ip),
+            source_since=now - self.throttling.source_forget_after,
+        )
+        if device is None or device.user_id != owner_id:
+            assert reserved is None, "an attempt reserved on a device that is not the owner's"
+            return None
+        reserved = self._reserved_or_refused(uow, device, reserved, now, context, bypass_lock=False)
+        return self._check_code(uow, device, code, now, reserved, context)
+
+    def _check_code(
+        self,
+        uow: CodeCheckUnitOfWork,
+        device: MfaDevice,
+        code: str,
+        now: float,
+        reserved: ReservedAttempt,
+        context: AttemptContext,
+    ) -> AcceptedCode:
+        """One code against a device whose attempt is reserved: accepted and spent, or CodeRejected."""
         if device.is_passkey:
             self._fail(uow, Subject.device(uow, device), now, context, RejectionReason.WRONG, reserved.failures)
         seed = self._keyring.open(reserved.seed, device.seed_associated_data)
@@ -130,12 +165,26 @@ class CodeVerifier:
     def _reserve(
         self, uow: CodeCheckUnitOfWork, device: MfaDevice, now: float, context: AttemptContext, *, bypass_lock: bool
     ) -> ReservedAttempt:
-        subject = Subject.device(uow, device)
-        source = account_source_key(subject.account_id, context.source_ip)
+        source = account_source_key(device.account_id, context.source_ip)
         since = now - self.throttling.source_forget_after
         limit = self.throttling.max_failures
         # S10 is read in the reserving statement: an address inside its delay leaves the device untouched.
         reserved = uow.devices.reserve_attempt(device.id, now, limit, bypass_lock, source=source, source_since=since)
+        return self._reserved_or_refused(uow, device, reserved, now, context, bypass_lock=bypass_lock)
+
+    def _reserved_or_refused(
+        self,
+        uow: CodeCheckUnitOfWork,
+        device: MfaDevice,
+        reserved: ReservedAttempt | None,
+        now: float,
+        context: AttemptContext,
+        *,
+        bypass_lock: bool,
+    ) -> ReservedAttempt:
+        """A reservation's outcome: nothing reserved is refused (the source's delay, the device's delay or lock);
+        a source with recent failures is waited for under its row lock (S10)."""
+        subject = Subject.device(uow, device)
         if reserved is None:
             self._check_source(uow, subject, now, context)  # the address's delay, when that is why
             self._refuse_unreserved(uow, subject, uow.devices.throttle_state(device.id), now, context, bypass_lock)

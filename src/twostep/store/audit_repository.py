@@ -161,7 +161,7 @@ class SqlAuditLog:
             "b_mac": signature.mac if signature else None,
         }
         if self._c.dialect.name == "postgresql":
-            _INSERT_AND_SET_HEAD.rowcount(self._c, {**head_values, **{f"e_{k}": v for k, v in row_values.items()}})
+            _INSERT_AND_SET_HEAD.owe(self._c, {**head_values, **{f"e_{k}": v for k, v in row_values.items()}})
         else:
             _INSERT_EVENT.rowcount(self._c, row_values)
             _SET_HEAD.rowcount(self._c, head_values)

@@ -20,7 +20,7 @@ from twostep.mfa.ports import ReservedAttempt
 from twostep.otp import Algorithm, TotpParameters
 from twostep.store.device_pages import DEVICE_PAGES
 from twostep.store.engine import byte_ordered
-from twostep.store.prepared import Prepared
+from twostep.store.prepared import Prepared, all_together
 from twostep.store.tables import mfa_device_tags, mfa_devices, source_throttles
 from twostep.store.tag_rows import tags_by_owner
 
@@ -53,15 +53,14 @@ _SOURCE_RECENT = sa.func.coalesce(
     .scalar_subquery(),
     sa.false(),
 )
-_RESERVE = {
-    bypass: Prepared(
+
+
+def _reserving(*where: sa.ColumnElement[bool]) -> Prepared:
+    """reserve_attempt's statement for the device(s) `where` names: one more failure counted, unless the device is
+    inside its delay or the source address inside its own."""
+    return Prepared(
         mfa_devices.update()
-        .where(
-            d.id == sa.bindparam("device_id"),
-            d.next_attempt_at <= sa.bindparam("now"),
-            *(() if bypass else (d.failures < sa.bindparam("limit"),)),
-            ~_SOURCE_IN_DELAY,
-        )
+        .where(*where, d.next_attempt_at <= sa.bindparam("now"), ~_SOURCE_IN_DELAY)
         .values(failures=d.failures + 1)
         .returning(
             d.failures,
@@ -72,13 +71,42 @@ _RESERVE = {
             sa.type_coerce(_SOURCE_RECENT, sa.Boolean).label("source_recent"),
         )
     )
+
+
+_BELOW_LIMIT = d.failures < sa.bindparam("limit")
+_RESERVE = {
+    bypass: _reserving(d.id == sa.bindparam("device_id"), *(() if bypass else (_BELOW_LIMIT,)))
     for bypass in (False, True)
 }
-_CONSUME = Prepared(
+_RESERVE_BY_SERIAL = _reserving(
+    d.account_id == sa.bindparam("account_id"),
+    d.serial == sa.bindparam("serial"),
+    d.user_id == sa.bindparam("owner_id"),
+    _BELOW_LIMIT,
+)
+_CONSUME_STATEMENT = (
     mfa_devices.update()
     .where(d.id == sa.bindparam("device_id"), d.last_used_step < sa.bindparam("step"))
     .values(last_used_step=sa.bindparam("new_step"), drift=sa.bindparam("new_drift"), failures=0, next_attempt_at=0)
 )
+_CONSUME = Prepared(_CONSUME_STATEMENT)
+# PostgreSQL: the spend is owed (store/batched_transaction.py) and asserts itself: a spend that changes no row
+# divides by zero and fails the transaction. Under the reservation's row lock, held since the caller read the last
+# spent step, it cannot miss; the assertion makes sure that an owed spend is never silently lost.
+_SPENT = _CONSUME_STATEMENT.returning(d.id).cte("spent")
+_CONSUME_OR_FAIL = Prepared(sa.select((sa.literal(1, sa.Integer) / sa.func.count()).label("spent")).select_from(_SPENT))
+
+
+def _reserved(row: Any | None) -> ReservedAttempt | None:
+    if row is None:
+        return None
+    return ReservedAttempt(
+        failures=row.failures,
+        last_used_step=row.last_used_step,
+        drift=row.drift,
+        seed=Sealed(row.seed_key_id, row.seed_blob),
+        source_recent=bool(row.source_recent),
+    )
 
 
 @lru_cache(maxsize=64)
@@ -237,16 +265,37 @@ class SqlDeviceRepository:
         params: dict[str, object] = {"device_id": device_id, "now": now, "source": source or "", "since": source_since}
         if not bypass_lock:
             params["limit"] = limit
-        row = _RESERVE[bypass_lock].first(self._c, params)
-        if row is None:
-            return None
-        return ReservedAttempt(
-            failures=row.failures,
-            last_used_step=row.last_used_step,
-            drift=row.drift,
-            seed=Sealed(row.seed_key_id, row.seed_blob),
-            source_recent=bool(row.source_recent),
+        return _reserved(_RESERVE[bypass_lock].first(self._c, params))
+
+    def reserve_by_serial(
+        self,
+        account_id: str,
+        serial: str,
+        owner_id: str,
+        now: float,
+        limit: int,
+        *,
+        source: str | None,
+        source_since: float,
+    ) -> tuple[MfaDevice | None, ReservedAttempt | None]:
+        """The device a serial names, and an attempt reserved on it as reserve_attempt reserves one, only when it
+        is owner_id's: nothing is counted on anyone else's device. For a code device's serial (a passkey's is
+        refused before). Reserved first, then read in the same round trip: the device is read as it stands under
+        the reservation's row lock, or (nothing reserved) as it stands after."""
+        reserve = {
+            "account_id": account_id,
+            "serial": serial,
+            "owner_id": owner_id,
+            "now": now,
+            "limit": limit,
+            "source": source or "",
+            "since": source_since,
+        }
+        reserved, rows = all_together(
+            self._c, (_RESERVE_BY_SERIAL, reserve), (_BY_SERIAL, {"account_id": account_id, "serial": serial})
         )
+        found = self._joined(rows)
+        return (found[0] if found else None), _reserved(reserved[0] if reserved else None)
 
     def release_attempt(self, device_id: str) -> None:
         self._c.execute(mfa_devices.update().where(d.id == device_id).values(failures=d.failures - 1))
@@ -259,7 +308,14 @@ class SqlDeviceRepository:
         self._c.execute(mfa_devices.update().where(d.id == device_id).values(next_attempt_at=next_attempt_at))
 
     def consume(self, device_id: str, step: int, drift: int) -> bool:
+        """Spend a step (and every one before it), once: True when this call spent it. Call it with the attempt
+        reserved (reserve_attempt) in the same transaction, after checking the step against the reserved
+        last_used_step: on PostgreSQL the spend is then sent with the transaction's next statements and fails
+        the transaction if it misses, which the reservation's row lock rules out."""
         params = {"device_id": device_id, "step": step, "new_step": step, "new_drift": drift}
+        if self._c.dialect.name == "postgresql":
+            _CONSUME_OR_FAIL.owe(self._c, params)
+            return True
         return _CONSUME.rowcount(self._c, params) == 1
 
     def reset_failures(self, device_id: str) -> None:

@@ -14,6 +14,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from twostep.store import batched_transaction
+
 log = logging.getLogger("twostep.store")
 LOCK_SUFFIX = ".writer-lock"
 
@@ -142,6 +144,7 @@ def create_engine(url: str) -> sa.Engine:
     connect_args: dict[str, Any] = {"prepare_threshold": None} if pool_mode == "transaction" else {}
     engine = sa.create_engine(url, pool_size=10, max_overflow=20, connect_args=connect_args)
     _ping_when_idle(engine)
+    batched_transaction.send_owed_before_core(engine)
     return engine
 
 

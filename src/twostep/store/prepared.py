@@ -24,6 +24,8 @@ from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 
+from twostep.store import batched_transaction
+
 Processor = Callable[[Any], Any]
 
 
@@ -59,6 +61,24 @@ class _Form:
         self.processors = tuple(found)
         return self.processors
 
+    def rows(self, dialect: Dialect, cursor: Any) -> list[Any]:
+        """A cursor's rows as named tuples, through the dialect's result processors."""
+        rows = cursor.fetchall()
+        assert self.row is not None, "statement returns no rows"
+        make = self.row
+        processors = self.processors
+        if processors is None:
+            processors = self.learn_processors(dialect, cursor.description)
+        if not processors:
+            return [make(r) for r in rows]
+        out = []
+        for r in rows:
+            values = list(r)
+            for index, processor in processors:
+                values[index] = processor(values[index])
+            out.append(make(values))
+        return out
+
 
 class Prepared:
     """One Core statement, compiled on first use per dialect, executed without Core's per-call work."""
@@ -84,41 +104,19 @@ class Prepared:
         positions = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else None
         return _Form(compiled.string, positions, defaults, list(getattr(self._statement, "exported_columns", ())))
 
-    def _cursor(self, connection: sa.Connection, params: Mapping[str, Any] | None) -> tuple[Any, _Form]:
+    def _bind(self, connection: sa.Connection, params: Mapping[str, Any] | None) -> tuple[_Form, Any]:
+        """The statement's form for the connection's dialect and its parameters as the driver takes them."""
         form = self._form(connection.dialect)
         values = {**form.defaults, **params} if params else form.defaults
-        bound: Any = tuple(values[name] for name in form.positions) if form.positions is not None else values
-        driver = connection.connection.dbapi_connection
-        try:
-            if connection.dialect.name == "postgresql" and _starts_transaction(driver):
-                # psycopg would send its BEGIN and wait for the answer before sending the statement: in a
-                # pipeline both go in one round trip.
-                with driver.pipeline():  # type: ignore[union-attr]
-                    cursor = driver.execute(form.sql, bound)  # type: ignore[union-attr]
-                return cursor, form
-            return driver.execute(form.sql, bound), form  # type: ignore[union-attr]
-        except connection.dialect.loaded_dbapi.Error as exc:  # the exceptions Core would raise (IntegrityError...)
-            raise sa.exc.DBAPIError.instance(
-                form.sql, bound, exc, connection.dialect.loaded_dbapi.Error, dialect=connection.dialect
-            ) from exc
+        return form, tuple(values[name] for name in form.positions) if form.positions is not None else values
+
+    def _cursor(self, connection: sa.Connection, params: Mapping[str, Any] | None) -> tuple[Any, _Form]:
+        form, bound = self._bind(connection, params)
+        return _execute(connection, [(form.sql, bound)])[0], form
 
     def all(self, connection: sa.Connection, params: Mapping[str, Any] | None = None) -> list[Any]:
         cursor, form = self._cursor(connection, params)
-        rows = cursor.fetchall()
-        assert form.row is not None, "statement returns no rows"
-        make = form.row
-        processors = form.processors
-        if processors is None:
-            processors = form.learn_processors(connection.dialect, cursor.description)
-        if not processors:
-            return [make(r) for r in rows]
-        out = []
-        for r in rows:
-            values = list(r)
-            for index, processor in processors:
-                values[index] = processor(values[index])
-            out.append(make(values))
-        return out
+        return form.rows(connection.dialect, cursor)
 
     def first(self, connection: sa.Connection, params: Mapping[str, Any] | None = None) -> Any | None:
         rows = self.all(connection, params)
@@ -135,6 +133,36 @@ class Prepared:
         cursor, _form = self._cursor(connection, params)
         return int(cursor.rowcount)
 
+    def owe(self, connection: sa.Connection, params: Mapping[str, Any] | None = None) -> None:
+        """Runs a statement whose answer nobody reads: in a batched transaction (store/batched_transaction.py) it
+        goes with the next statement that needs an answer, or with COMMIT; elsewhere it runs now."""
+        form, bound = self._bind(connection, params)
+        if not batched_transaction.owe(connection, form.sql, bound):
+            self._cursor(connection, params)
+
+
+def all_together(connection: sa.Connection, *calls: tuple[Prepared, Mapping[str, Any] | None]) -> list[list[Any]]:
+    """The rows of several statements, run in order (each sees the changes of those before it): on PostgreSQL all
+    in one round trip (a pipeline), so that a caller that needs both answers waits once."""
+    bound = [statement._bind(connection, params) for statement, params in calls]
+    cursors = _execute(connection, [(form.sql, values) for form, values in bound])
+    return [form.rows(connection.dialect, cursor) for (form, _values), cursor in zip(bound, cursors, strict=True)]
+
+
+def _execute(connection: sa.Connection, statements: Sequence[tuple[str, Any]]) -> list[Any]:
+    """Statements run on the driver's connection, in one round trip on PostgreSQL; their cursors. Raises what Core
+    would raise (IntegrityError...)."""
+    try:
+        if connection.dialect.name == "postgresql":
+            return batched_transaction.send(connection, statements)
+        driver: Any = connection.connection.dbapi_connection
+        return [driver.execute(sql, values) for sql, values in statements]
+    except connection.dialect.loaded_dbapi.Error as exc:
+        sql = "; ".join(sql for sql, _values in statements)
+        raise sa.exc.DBAPIError.instance(
+            sql, None, exc, connection.dialect.loaded_dbapi.Error, dialect=connection.dialect
+        ) from exc
+
 
 def in_ids(column: sa.ColumnElement[str], name: str) -> dict[str, sa.ColumnElement[bool]]:
     """`column IN (ids)` with the ids bound as one parameter, per dialect: a JSON array read by json_each on
@@ -149,8 +177,3 @@ def in_ids(column: sa.ColumnElement[str], name: str) -> dict[str, sa.ColumnEleme
 def ids_parameter(connection: sa.Connection, ids: Collection[str]) -> object:
     """The value of an `in_ids` parameter for the connection's dialect."""
     return json.dumps(list(ids)) if connection.dialect.name == "sqlite" else list(ids)
-
-
-def _starts_transaction(driver: Any) -> bool:
-    """Whether psycopg will open a transaction (BEGIN) before this statement."""
-    return not driver.autocommit and driver.info.transaction_status == 0  # psycopg.pq.TransactionStatus.IDLE

@@ -25,7 +25,7 @@ class SqlSessionRepository:
         self._c = connection
 
     def add(self, session: Session) -> None:
-        _INSERT.rowcount(
+        _INSERT.owe(
             self._c,
             {
                 "id_hash": session.id_hash,
@@ -65,7 +65,7 @@ class SqlSessionRepository:
         self._c.execute(sessions.update().where(s.id_hash == id_hash).values(data=json.dumps(data)))
 
     def delete(self, id_hash: str) -> None:
-        _DELETE.rowcount(self._c, {"b_id_hash": id_hash})
+        _DELETE.owe(self._c, {"b_id_hash": id_hash})
 
     def delete_for_user(self, user_id: str, except_id_hash: str | None = None) -> int:
         query = sessions.delete().where(s.user_id == user_id)

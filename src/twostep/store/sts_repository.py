@@ -41,7 +41,7 @@ class SqlTemporaryCredentialRepository:
         self._c = connection
 
     def add(self, credential: TemporaryCredential, secret: Sealed) -> None:
-        _INSERT.rowcount(
+        _INSERT.owe(
             self._c,
             {
                 "access_key_id": credential.access_key_id,

@@ -7,6 +7,7 @@ from types import TracebackType
 import sqlalchemy as sa
 
 from twostep.audit.head_signature import HeadSigner
+from twostep.store import batched_transaction
 from twostep.store.audit_repository import SqlAuditLog
 from twostep.store.device_repository import SqlDeviceRepository
 from twostep.store.engine import WriterLock, finish_checkpoint, writer_lock
@@ -67,6 +68,8 @@ class SqlUnitOfWork:
         connection.info["twostep_autocommit"] = self._readonly
         if self._readonly and connection.dialect.name == "postgresql":
             connection.execution_options(isolation_level="AUTOCOMMIT")
+        elif connection.dialect.name == "postgresql":
+            batched_transaction.begin(connection)  # BEGIN, and writes nobody reads, go with the next statement
         self._connection = connection
         if self._writers is not None:
             # Queue for SQLite's one writer here rather than in its busy loop (see WriterLock).
@@ -106,6 +109,11 @@ class SqlUnitOfWork:
         assert self._transaction is not None
         # A unit of work commits once; what follows a commit belongs in a new unit of work.
         try:
+            try:
+                batched_transaction.commit(self.connection)  # what is still owed, and COMMIT, in one round trip
+            except BaseException:
+                self._transaction.rollback()
+                raise
             self._transaction.commit()
             if self._holds_writers and self._writers is not None and self._writers.checkpoint_due:
                 finish_checkpoint(self.connection, self._writers)
@@ -122,6 +130,7 @@ class SqlUnitOfWork:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         try:
+            batched_transaction.end(self.connection)  # what is still owed is rolled back unsent
             if self._transaction is not None and self._transaction.is_active:
                 self._transaction.rollback()
         finally:

@@ -64,18 +64,19 @@ class CredentialIssuer:
         device of ``owner_id``, and the code goes through the CodeVerifier (replay, throttling, lockout, audit).
         Raises MfaDeviceInvalid or MfaCodeInvalid, with the failure committed. A passkey's serial is refused like
         a serial that is not the caller's device: STS takes codes, which only a TOTP device gives (as AWS does)."""
-        device = uow.devices.by_serial(caller.account_id, serial_number)
-        if device is None or device.user_id != owner_id or device.is_passkey:
+        context = AttemptContext(purpose, caller.arn, source_ip)
+        try:
+            accepted = self._verifier.verify_by_serial(
+                uow, caller.account_id, owner_id, serial_number, token_code, context
+            )
+        except CodeRejected as exc:
+            raise MfaCodeInvalid() from exc
+        if accepted is None:
             uow.audit.append(
                 sts_event(caller, now, source_ip, serial_number, error_code="InvalidMfaSerial", name=purpose)
             )
             uow.commit()
             raise MfaDeviceInvalid()
-        context = AttemptContext(purpose, caller.arn, source_ip)
-        try:
-            self._verifier.verify(uow, device, token_code, context)
-        except CodeRejected as exc:
-            raise MfaCodeInvalid() from exc
 
     def store(self, uow: StsUnitOfWork, credential: TemporaryCredential, sealed: Sealed) -> None:
         now = credential.created_at
