@@ -18,9 +18,7 @@ delay, source throttle, lock and audit (`verify_recovery_code`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NoReturn
 
-from twostep.audit.events import AuditEvent
 from twostep.clock import Clock
 from twostep.crypto.keyring import KeyRing
 from twostep.identity.models import User
@@ -42,10 +40,11 @@ from twostep.mfa.attempts import (
 from twostep.mfa.attempts import (
     resync_search_steps as resync_search_steps,
 )
-from twostep.mfa.errors import CodeRejected, RejectionReason
+from twostep.mfa.errors import RejectionReason
 from twostep.mfa.models import MfaDevice, is_passkey_serial
 from twostep.mfa.ports import CodeCheckUnitOfWork, RecoveryCheckUnitOfWork, ReservedAttempt
 from twostep.mfa.recovery_codes import canonical, hash_key_associated_data, matching_code
+from twostep.mfa.refusals import check_source, fail, refuse_unreserved, wait_for_source
 from twostep.mfa.subjects import Subject
 from twostep.otp import is_well_formed_code, matching_steps, time_step
 from twostep.throttling import Throttling, account_source_key
@@ -102,7 +101,15 @@ class CodeVerifier:
     ) -> AcceptedCode:
         """One code against a device whose attempt is reserved: accepted and spent, or CodeRejected."""
         if device.is_passkey:
-            self._fail(uow, Subject.device(uow, device), now, context, RejectionReason.WRONG, reserved.failures)
+            fail(
+                self.throttling,
+                uow,
+                Subject.device(uow, device),
+                now,
+                context,
+                RejectionReason.WRONG,
+                reserved.failures,
+            )
         seed = self._keyring.open(reserved.seed, device.seed_associated_data)
         params = device.params  # a hardware token's own digits, period and hash; the defaults for an app
         current = time_step(now, params.period) + reserved.drift
@@ -127,7 +134,15 @@ class CodeVerifier:
         now = self._clock.now()
         reserved = self._reserve(uow, device, now, context, bypass_lock=resync)
         if device.is_passkey:
-            self._fail(uow, Subject.device(uow, device), now, context, RejectionReason.WRONG, reserved.failures)
+            fail(
+                self.throttling,
+                uow,
+                Subject.device(uow, device),
+                now,
+                context,
+                RejectionReason.WRONG,
+                reserved.failures,
+            )
         seed = self._keyring.open(reserved.seed, device.seed_associated_data)
         params = device.params
         server_step = time_step(now, params.period)
@@ -159,7 +174,7 @@ class CodeVerifier:
         reserved = self._reserve(uow, device, now, context, bypass_lock=False)
         reason = evaluate()
         if reason is not None:
-            self._fail(uow, Subject.device(uow, device), now, context, reason, reserved.failures)
+            fail(self.throttling, uow, Subject.device(uow, device), now, context, reason, reserved.failures)
         uow.devices.reset_failures(device.id)
 
     def _reserve(
@@ -186,47 +201,13 @@ class CodeVerifier:
         a source with recent failures is waited for under its row lock (S10)."""
         subject = Subject.device(uow, device)
         if reserved is None:
-            self._check_source(uow, subject, now, context)  # the address's delay, when that is why
-            self._refuse_unreserved(uow, subject, uow.devices.throttle_state(device.id), now, context, bypass_lock)
+            check_source(self.throttling, uow, subject, now, context)  # the address's delay, when that is why
+            refuse_unreserved(
+                self.throttling, uow, subject, uow.devices.throttle_state(device.id), now, context, bypass_lock
+            )
         if reserved.source_recent:
-            self._wait_for_source(uow, subject, now, context)
+            wait_for_source(self.throttling, uow, subject, now, context)
         return reserved
-
-    def _check_source(self, uow: CodeCheckUnitOfWork, subject: Subject, now: float, context: AttemptContext) -> bool:
-        """S10, before the subject is touched: an address inside its delay has nothing evaluated, on any device.
-        A read without a lock; True when the source has recent failures, so that _wait_for_source must follow."""
-        source = account_source_key(subject.account_id, context.source_ip)
-        if source is None:
-            return False
-        until = uow.source_throttles.recent_delay(source, now, self.throttling.source_forget_after)
-        if until is not None and until > now:
-            self._reject(uow, subject, now, context, RejectionReason.THROTTLED, until - now, locked=False)
-        return until is not None
-
-    def _wait_for_source(self, uow: CodeCheckUnitOfWork, subject: Subject, now: float, context: AttemptContext) -> None:
-        """A source with recent failures, once the subject is reserved: its row is locked (parallel attempts from it
-        queue here) and its delay read again; inside it, the reservation is taken back and nothing is evaluated."""
-        source = account_source_key(subject.account_id, context.source_ip)
-        assert source is not None
-        until = uow.source_throttles.wait_until(source, now, self.throttling.source_forget_after)
-        if until > now:
-            subject.release()
-            self._reject(uow, subject, now, context, RejectionReason.THROTTLED, until - now, locked=False)
-
-    def _refuse_unreserved(
-        self,
-        uow: CodeCheckUnitOfWork,
-        subject: Subject,
-        state: tuple[int, float],
-        now: float,
-        context: AttemptContext,
-        bypass_lock: bool = False,
-    ) -> NoReturn:
-        failures, next_attempt_at = state
-        locked = failures >= self.throttling.max_failures and not bypass_lock
-        reason = RejectionReason.LOCKED if locked else RejectionReason.THROTTLED
-        retry_after = None if locked else max(0.0, next_attempt_at - now)
-        self._reject(uow, subject, now, context, reason, retry_after, locked=locked)
 
     def _settle(
         self,
@@ -250,7 +231,7 @@ class CodeVerifier:
             reason = RejectionReason.MALFORMED
         else:
             reason = RejectionReason.WRONG
-        self._fail(uow, Subject.device(uow, device), now, context, reason, reserved.failures)
+        fail(self.throttling, uow, Subject.device(uow, device), now, context, reason, reserved.failures)
 
     # -- recovery codes ---------------------------------------------------------------------------------------
 
@@ -262,15 +243,17 @@ class CodeVerifier:
         is compared, and a failure is delayed, counted, locked at the limit and audited (CodeRejected)."""
         now = self._clock.now()
         subject = Subject.recovery_codes(uow, user)
-        recent = self._check_source(uow, subject, now, context)
+        recent = check_source(self.throttling, uow, subject, now, context)
         reserved = uow.recovery_codes.reserve_attempt(user.id, now, self.throttling.max_failures)
         if reserved is None:
             state = uow.recovery_codes.throttle_state(user.id)
             if state is not None:
-                self._refuse_unreserved(uow, subject, state, now, context)
-            self._fail(uow, subject, now, context, RejectionReason.WRONG, 0)  # no codes at all: nothing matches
+                refuse_unreserved(self.throttling, uow, subject, state, now, context)
+            fail(
+                self.throttling, uow, subject, now, context, RejectionReason.WRONG, 0
+            )  # no codes at all: nothing matches
         if recent:
-            self._wait_for_source(uow, subject, now, context)
+            wait_for_source(self.throttling, uow, subject, now, context)
         key = self._keyring.open(reserved.hash_key, hash_key_associated_data(user.id))
         match = matching_code(key, code, reserved.codes)
         if match is not None and not match.used and uow.recovery_codes.spend(user.id, match.position, now):
@@ -281,58 +264,4 @@ class CodeVerifier:
             reason = RejectionReason.MALFORMED
         else:
             reason = RejectionReason.WRONG
-        self._fail(uow, subject, now, context, reason, reserved.failures)
-
-    # -- failures ---------------------------------------------------------------------------------------------
-
-    def _fail(
-        self,
-        uow: CodeCheckUnitOfWork,
-        subject: Subject,
-        now: float,
-        context: AttemptContext,
-        reason: RejectionReason,
-        failures: int,
-    ) -> NoReturn:
-        """A failed attempt: its subject's progressive delay, the source's count and delay, the lock's audit
-        event when this failure reached the limit, then the rejection (committed, raised)."""
-        delay = self.throttling.delay_after(failures)
-        if failures:
-            subject.set_delay(now + delay)
-        source = account_source_key(subject.account_id, context.source_ip)
-        if source is not None:
-            counted = uow.source_throttles.record_failure(source, now, self.throttling.source_forget_after)
-            uow.source_throttles.set_delay(source, now + self.throttling.source_delay_after(counted))
-        locked = failures >= self.throttling.max_failures
-        if failures == self.throttling.max_failures:
-            uow.audit.append(self._event(subject.locked_event, subject, now, context, None))
-        self._reject(uow, subject, now, context, reason, None if locked else delay or None, locked=locked)
-
-    def _reject(
-        self,
-        uow: CodeCheckUnitOfWork,
-        subject: Subject,
-        now: float,
-        context: AttemptContext,
-        reason: RejectionReason,
-        retry_after: float | None,
-        *,
-        locked: bool,
-    ) -> NoReturn:
-        uow.audit.append(self._event(subject.rejected_event, subject, now, context, reason))
-        uow.commit()
-        raise CodeRejected(reason, retry_after, device_locked=locked)
-
-    @staticmethod
-    def _event(
-        name: str, subject: Subject, now: float, context: AttemptContext, reason: RejectionReason | None
-    ) -> AuditEvent:
-        return AuditEvent(
-            name,
-            subject.account_id,
-            now,
-            actor=context.actor,
-            source_ip=context.source_ip,
-            error_code=reason.value if reason else None,
-            details={**subject.details, "purpose": context.purpose},
-        )
+        fail(self.throttling, uow, subject, now, context, reason, reserved.failures)

@@ -1,8 +1,7 @@
 """Virtual MFA devices in SQL, including the atomic attempt accounting that rule 2 asks for.
 
-reserve_attempt is a single conditional UPDATE ... RETURNING: the row lock it takes (PostgreSQL) or the
-database write lock (SQLite, BEGIN IMMEDIATE) is held until the caller's transaction ends, so concurrent
-attempts on one device are serialised and each sees the failures and spent steps of the ones before it.
+The reservation and the spend are statements of store/device_attempts.py: one conditional UPDATE ... RETURNING
+whose lock is held until the caller's transaction ends.
 """
 
 from __future__ import annotations
@@ -18,10 +17,11 @@ from twostep.identity.models import Tag
 from twostep.mfa.models import DeviceKind, MfaDevice
 from twostep.mfa.ports import ReservedAttempt
 from twostep.otp import Algorithm, TotpParameters
+from twostep.store.device_attempts import CONSUME, CONSUME_OR_FAIL, RESERVE, RESERVE_BY_SERIAL, reserved_attempt
 from twostep.store.device_pages import DEVICE_PAGES
 from twostep.store.engine import byte_ordered
 from twostep.store.prepared import Prepared, all_together
-from twostep.store.tables import mfa_device_tags, mfa_devices, source_throttles
+from twostep.store.tables import mfa_device_tags, mfa_devices
 from twostep.store.tag_rows import tags_by_owner
 
 d = mfa_devices.c
@@ -39,74 +39,6 @@ _BY_SERIAL = Prepared(
 )
 _FOR_USER = Prepared(_WITH_TAGS.where(d.user_id == sa.bindparam("user_id")).order_by(d.created_at, d.id, t.position))
 _COUNT_FOR_USER = sa.select(sa.func.count()).where(d.user_id == sa.bindparam("user_id"))
-# The source address's state (S10), read in the reserving statement itself: one round trip for both, and no lock
-# on the address's row (store/source_throttle_repository.py).
-_st = source_throttles.c
-_SOURCE_IN_DELAY = sa.exists().where(
-    _st.source == sa.bindparam("source"),
-    _st.last_failure_at >= sa.bindparam("since"),
-    _st.next_attempt_at > sa.bindparam("now"),
-)
-_SOURCE_RECENT = sa.func.coalesce(
-    sa.select(_st.last_failure_at >= sa.bindparam("since"))
-    .where(_st.source == sa.bindparam("source"))
-    .scalar_subquery(),
-    sa.false(),
-)
-
-
-def _reserving(*where: sa.ColumnElement[bool]) -> Prepared:
-    """reserve_attempt's statement for the device(s) `where` names: one more failure counted, unless the device is
-    inside its delay or the source address inside its own."""
-    return Prepared(
-        mfa_devices.update()
-        .where(*where, d.next_attempt_at <= sa.bindparam("now"), ~_SOURCE_IN_DELAY)
-        .values(failures=d.failures + 1)
-        .returning(
-            d.failures,
-            d.last_used_step,
-            d.drift,
-            d.seed_key_id,
-            d.seed_blob,
-            sa.type_coerce(_SOURCE_RECENT, sa.Boolean).label("source_recent"),
-        )
-    )
-
-
-_BELOW_LIMIT = d.failures < sa.bindparam("limit")
-_RESERVE = {
-    bypass: _reserving(d.id == sa.bindparam("device_id"), *(() if bypass else (_BELOW_LIMIT,)))
-    for bypass in (False, True)
-}
-_RESERVE_BY_SERIAL = _reserving(
-    d.account_id == sa.bindparam("account_id"),
-    d.serial == sa.bindparam("serial"),
-    d.user_id == sa.bindparam("owner_id"),
-    _BELOW_LIMIT,
-)
-_CONSUME_STATEMENT = (
-    mfa_devices.update()
-    .where(d.id == sa.bindparam("device_id"), d.last_used_step < sa.bindparam("step"))
-    .values(last_used_step=sa.bindparam("new_step"), drift=sa.bindparam("new_drift"), failures=0, next_attempt_at=0)
-)
-_CONSUME = Prepared(_CONSUME_STATEMENT)
-# PostgreSQL: the spend is owed (store/batched_transaction.py) and asserts itself: a spend that changes no row
-# divides by zero and fails the transaction. Under the reservation's row lock, held since the caller read the last
-# spent step, it cannot miss; the assertion makes sure that an owed spend is never silently lost.
-_SPENT = _CONSUME_STATEMENT.returning(d.id).cte("spent")
-_CONSUME_OR_FAIL = Prepared(sa.select((sa.literal(1, sa.Integer) / sa.func.count()).label("spent")).select_from(_SPENT))
-
-
-def _reserved(row: Any | None) -> ReservedAttempt | None:
-    if row is None:
-        return None
-    return ReservedAttempt(
-        failures=row.failures,
-        last_used_step=row.last_used_step,
-        drift=row.drift,
-        seed=Sealed(row.seed_key_id, row.seed_blob),
-        source_recent=bool(row.source_recent),
-    )
 
 
 @lru_cache(maxsize=64)
@@ -265,7 +197,7 @@ class SqlDeviceRepository:
         params: dict[str, object] = {"device_id": device_id, "now": now, "source": source or "", "since": source_since}
         if not bypass_lock:
             params["limit"] = limit
-        return _reserved(_RESERVE[bypass_lock].first(self._c, params))
+        return reserved_attempt(RESERVE[bypass_lock].first(self._c, params))
 
     def reserve_by_serial(
         self,
@@ -292,10 +224,10 @@ class SqlDeviceRepository:
             "since": source_since,
         }
         reserved, rows = all_together(
-            self._c, (_RESERVE_BY_SERIAL, reserve), (_BY_SERIAL, {"account_id": account_id, "serial": serial})
+            self._c, (RESERVE_BY_SERIAL, reserve), (_BY_SERIAL, {"account_id": account_id, "serial": serial})
         )
         found = self._joined(rows)
-        return (found[0] if found else None), _reserved(reserved[0] if reserved else None)
+        return (found[0] if found else None), reserved_attempt(reserved[0] if reserved else None)
 
     def release_attempt(self, device_id: str) -> None:
         self._c.execute(mfa_devices.update().where(d.id == device_id).values(failures=d.failures - 1))
@@ -314,9 +246,9 @@ class SqlDeviceRepository:
         the transaction if it misses, which the reservation's row lock rules out."""
         params = {"device_id": device_id, "step": step, "new_step": step, "new_drift": drift}
         if self._c.dialect.name == "postgresql":
-            _CONSUME_OR_FAIL.owe(self._c, params)
+            CONSUME_OR_FAIL.owe(self._c, params)
             return True
-        return _CONSUME.rowcount(self._c, params) == 1
+        return CONSUME.rowcount(self._c, params) == 1
 
     def reset_failures(self, device_id: str) -> None:
         self._c.execute(mfa_devices.update().where(d.id == device_id).values(failures=0, next_attempt_at=0))
