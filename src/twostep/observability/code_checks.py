@@ -42,9 +42,7 @@ class ObservedCodeVerifier(CodeVerifier):
         parent: Any = super()
         return self._observed(context.purpose, lambda: parent.verify(uow, device, code, context))
 
-    def verify_by_serial(
-        self, uow: Any, account_id: str, owner_id: str, serial: str, code: str, context: Any
-    ) -> Any:
+    def verify_by_serial(self, uow: Any, account_id: str, owner_id: str, serial: str, code: str, context: Any) -> Any:
         """A serial that is not the owner's code device (None) checked no code: nothing is counted."""
         parent: Any = super()
         try:
