@@ -100,16 +100,7 @@ class CodeVerifier:
         context: AttemptContext,
     ) -> AcceptedCode:
         """One code against a device whose attempt is reserved: accepted and spent, or CodeRejected."""
-        if device.is_passkey:
-            fail(
-                self.throttling,
-                uow,
-                Subject.device(uow, device),
-                now,
-                context,
-                RejectionReason.WRONG,
-                reserved.failures,
-            )
+        self._refuse_codes_for_passkeys(uow, device, now, reserved, context)
         seed = self._keyring.open(reserved.seed, device.seed_associated_data)
         params = device.params  # a hardware token's own digits, period and hash; the defaults for an app
         current = time_step(now, params.period) + reserved.drift
@@ -133,16 +124,7 @@ class CodeVerifier:
         """
         now = self._clock.now()
         reserved = self._reserve(uow, device, now, context, bypass_lock=resync)
-        if device.is_passkey:
-            fail(
-                self.throttling,
-                uow,
-                Subject.device(uow, device),
-                now,
-                context,
-                RejectionReason.WRONG,
-                reserved.failures,
-            )
+        self._refuse_codes_for_passkeys(uow, device, now, reserved, context)
         seed = self._keyring.open(reserved.seed, device.seed_associated_data)
         params = device.params
         server_step = time_step(now, params.period)
@@ -158,6 +140,19 @@ class CodeVerifier:
         pairs = [step for step in seconds if step - 1 in firsts]
         drift = (max(pairs) - server_step) if (resync and pairs) else reserved.drift
         return self._settle(uow, device, now, reserved, pairs, drift, context, (code1, code2))
+
+    def _refuse_codes_for_passkeys(
+        self,
+        uow: CodeCheckUnitOfWork,
+        device: MfaDevice,
+        now: float,
+        reserved: ReservedAttempt,
+        context: AttemptContext,
+    ) -> None:
+        """A code presented for a passkey device is counted and refused, never evaluated."""
+        if device.is_passkey:
+            subject = Subject.device(uow, device)
+            fail(self.throttling, uow, subject, now, context, RejectionReason.WRONG, reserved.failures)
 
     def verify_presented(
         self,
