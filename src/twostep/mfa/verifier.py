@@ -75,14 +75,10 @@ class CodeVerifier:
         if is_passkey_serial(serial):
             return None
         now = self._clock.now()
+        limit = self.throttling.max_failures
+        source, since = self._source_terms(account_id, now, context)
         device, reserved = uow.devices.reserve_by_serial(
-            account_id,
-            serial,
-            owner_id,
-            now,
-            self.throttling.max_failures,
-            source=account_source_key(account_id, context.source_ip),
-            source_since=now - self.throttling.source_forget_after,
+            account_id, serial, owner_id, now, limit, source=source, source_since=since
         )
         if device is None or device.user_id != owner_id:
             assert reserved is None, "an attempt reserved on a device that is not the owner's"
@@ -175,12 +171,15 @@ class CodeVerifier:
     def _reserve(
         self, uow: CodeCheckUnitOfWork, device: MfaDevice, now: float, context: AttemptContext, *, bypass_lock: bool
     ) -> ReservedAttempt:
-        source = account_source_key(device.account_id, context.source_ip)
-        since = now - self.throttling.source_forget_after
+        source, since = self._source_terms(device.account_id, now, context)
         limit = self.throttling.max_failures
         # S10 is read in the reserving statement: an address inside its delay leaves the device untouched.
         reserved = uow.devices.reserve_attempt(device.id, now, limit, bypass_lock, source=source, source_since=since)
         return self._reserved_or_refused(uow, device, reserved, now, context, bypass_lock=bypass_lock)
+
+    def _source_terms(self, account_id: str, now: float, context: AttemptContext) -> tuple[str | None, float]:
+        """The source address's throttle key (S10) and the time before which its failures are forgotten."""
+        return account_source_key(account_id, context.source_ip), now - self.throttling.source_forget_after
 
     def _reserved_or_refused(
         self,

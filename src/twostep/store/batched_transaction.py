@@ -72,12 +72,8 @@ def commit(connection: sa.Connection) -> None:
     if owed is None or owed == [_BEGIN]:
         end(connection)
         return
-    connection.info[OWED] = []
-    driver: Any = connection.connection.dbapi_connection
     try:
-        with driver.pipeline():
-            for owed_sql, owed_parameters in [*owed, _COMMIT]:
-                driver.execute(owed_sql, owed_parameters)
+        send(connection, [_COMMIT])
     except connection.dialect.loaded_dbapi.Error as exc:
         raise sa.exc.DBAPIError.instance(
             "COMMIT", None, exc, connection.dialect.loaded_dbapi.Error, dialect=connection.dialect
@@ -92,13 +88,8 @@ def send_owed_before_core(engine: sa.Engine) -> None:
 
     @event.listens_for(engine, "before_cursor_execute")
     def _before(connection: sa.Connection, *_args: Any) -> None:
-        owed = connection.info.get(OWED)
-        if owed:
-            connection.info[OWED] = []
-            driver: Any = connection.connection.dbapi_connection
-            with driver.pipeline():
-                for owed_sql, owed_parameters in owed:
-                    driver.execute(owed_sql, owed_parameters)
+        if connection.info.get(OWED):
+            send(connection, [])
 
     @event.listens_for(engine, "checkin")
     def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
