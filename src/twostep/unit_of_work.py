@@ -13,6 +13,12 @@ from types import TracebackType
 from typing import Protocol, Self, TypeAlias, TypeVar
 
 
+class WriteConditionFailed(Exception):
+    """A write that must change a row found none (a row another transaction took first): the unit of work is
+    rolled back. Raised by the write itself, or, where writes are batched, by a later call on the unit of work or by
+    its commit."""
+
+
 class UnitOfWork(Protocol):
     def __enter__(self) -> Self: ...
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import code_at
+from tests.helpers import code_at, earlier_step_codes
 from tests.signin.security_bar import EMAIL, PASSWORD, enrol, event_names, signed_in
 from twostep.audit.events import AuditEvent
 from twostep.bootstrap import Services
@@ -34,6 +34,52 @@ def test_session_tokens_carry_256_random_bits_and_only_their_hash_is_stored(serv
     with services.database.engine.connect() as c:
         stored = {row[0] for row in c.exec_driver_sql("SELECT id_hash FROM sessions")}
     assert not tokens & stored and len(stored) == 5
+
+
+def test_a_half_signed_in_session_signs_in_once_even_from_a_stale_read(
+    services: Services, clock: FrozenClock, root: User
+) -> None:
+    """The MFA step's transaction trusts the request's read of the session (issue 17: no re-read, fewer round
+    trips); the session it replaces must still be there. Two MFA steps that read the same half-signed-in session,
+    with good codes of two devices: the first signs in, the second is refused and keeps nothing (its step unspent,
+    no failure counted, no event)."""
+    phone_id, _serial, phone_seed = enrol(services, clock, root, "phone")
+    token_id, _serial, token_seed = enrol(services, clock, root, "token")
+    half = services.signin.password_step(email=EMAIL, password=PASSWORD)
+    current, devices = services.signin.half_signed_in(half.token)
+    phone, token = (next(d for d in devices if d.id == wanted) for wanted in (phone_id, token_id))
+    services.signin.prove_mfa(current, phone, code_at(phone_seed, clock.now()))
+    before = event_names(services, root.account_id)
+    with pytest.raises(SessionInvalid):
+        services.signin.prove_mfa(current, token, code_at(token_seed, clock.now()))
+    assert event_names(services, root.account_id) == before
+    with services.uow(readonly=True) as uow:
+        untouched = uow.devices.get(token_id)
+    assert untouched is not None and untouched.failures == 0
+    # The refused step's code was not spent: it signs in a new half-signed-in session.
+    again = services.signin.password_step(email=EMAIL, password=PASSWORD)
+    services.signin.mfa_step(again.token, token_id, code_at(token_seed, clock.now()))
+
+
+def test_a_device_given_to_another_user_meanwhile_counts_nothing_for_the_step(
+    services: Services, clock: FrozenClock, root: User
+) -> None:
+    """The MFA step reserves the device the request read only while it is still the user's: a virtual device
+    deactivated and enabled for someone else between the read and the step gets no failure from it."""
+    enrol(services, clock, root, "phone")
+    given_id, serial, seed = enrol(services, clock, root, "token")
+    half = services.signin.password_step(email=EMAIL, password=PASSWORD)
+    current, devices = services.signin.half_signed_in(half.token)
+    given = next(d for d in devices if d.id == given_id)
+    alice = services.identity.create_user(root.account_id, "alice", actor=root, password=PASSWORD)
+    services.mfa.deactivate(root, serial, actor=root)
+    clock.advance(90)  # past the steps the root user's enrolment spent
+    services.mfa.enable(alice, serial, *earlier_step_codes(seed, clock.now), actor=alice)
+    with pytest.raises(SessionInvalid):
+        services.signin.prove_mfa(current, given, "000000" if code_at(seed, clock.now()) != "000000" else "111111")
+    with services.uow(readonly=True) as uow:
+        alices = uow.devices.get(given_id)
+    assert alices is not None and alices.user_id == alice.id and alices.failures == 0
 
 
 # -- S17, S18, S29: removing a device ----------------------------------------------------------------------------

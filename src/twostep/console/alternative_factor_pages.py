@@ -51,7 +51,7 @@ def routes(console: Console) -> list[BaseRoute]:
 
 
 def half_signed_in(console: Console, request: Request) -> tuple[CurrentSession, str, RecoveryOptions]:
-    current = console.half_signed_in(request)
+    current, _devices = console.half_signed_in(request)
     token = security.session_token(request)
     assert token is not None
     try:

@@ -33,6 +33,7 @@ from twostep.console.i18n import LANGUAGE_NAMES, LANGUAGES, N_, negotiate
 from twostep.console.notices import NOTICES
 from twostep.console.rendering import Templates
 from twostep.identity.models import User
+from twostep.mfa.models import MfaDevice
 from twostep.policy.language.access import RequestEnvironment
 from twostep.policy.language.evaluator import Decision
 from twostep.signin.errors import SessionInvalid
@@ -208,10 +209,10 @@ class Console:
             raise Halt(redirect(ENROLMENT_PAGE))
         return current
 
-    def half_signed_in(self, request: Request) -> CurrentSession:
-        """The session that passed the password step and waits for its MFA code."""
+    def half_signed_in(self, request: Request) -> tuple[CurrentSession, list[MfaDevice]]:
+        """The session that passed the password step and waits for its MFA step, and its user's devices."""
         try:
-            return self.services.signin.current(security.session_token(request), stage=Stage.NEEDS_MFA)
+            return self.services.signin.half_signed_in(security.session_token(request))
         except SessionInvalid:
             raise self.session_ended(request) from None
 

@@ -157,7 +157,7 @@ def assertion_options(console: Console, request: Request, form: Form, current: C
 
 
 def signin_options(console: Console, request: Request, form: Form) -> Response:
-    return assertion_options(console, request, form, console.half_signed_in(request))
+    return assertion_options(console, request, form, console.half_signed_in(request)[0])
 
 
 def reauthentication_options(console: Console, request: Request, form: Form) -> Response:

@@ -151,8 +151,7 @@ def finish_password_step(console: Console, request: Request, grant: Grant) -> Re
 
 def mfa_step_devices(console: Console, request: Request) -> tuple[CurrentSession, list[MfaDevice]]:
     """The half-signed-in session and its devices; when the last device went away meanwhile, start again."""
-    current = console.half_signed_in(request)
-    devices = console.services.mfa.devices_of(current.user)
+    current, devices = console.half_signed_in(request)
     if not devices:
         console.services.signin.sign_out(security.session_token(request))
         raise Halt(redirect("/signin"))
@@ -186,12 +185,11 @@ def submit_mfa_step(console: Console, request: Request, form: Form) -> Response:
     current, devices = mfa_step_devices(console, request)
     console.check_session_form(request, form, current)
     device = chosen_device(devices, form)
-    token = security.session_token(request)
-    if device is not None and token is not None:
+    if device is not None:
         try:
             passkey = presented_passkey(console, request, form) if device.is_passkey else None
-            grant = console.services.signin.mfa_step(
-                token, device.id, form.text("code"), source_ip=client_address(request), passkey=passkey
+            grant = console.services.signin.prove_mfa(
+                current, device, form.text("code"), source_ip=client_address(request), passkey=passkey
             )
         except PasskeyNotUsable as unusable:  # nothing was evaluated (S28: a clear 400)
             return mfa_step_page(console, request, current, devices, device, unusable.message)
@@ -212,32 +210,26 @@ def submit_mfa_step(console: Console, request: Request, form: Form) -> Response:
 # -- resync at sign-in: AWS's "Troubleshoot MFA" ---------------------------------------------------------------
 
 
-def resync_session(console: Console, request: Request) -> CurrentSession:
+def resync_session(console: Console, request: Request) -> tuple[CurrentSession, list[MfaDevice]]:
     """Two consecutive codes re-centre a drifted (or locked) device; it does not sign in: the next code does, on
-    the MFA page. S17: resync is an MFA change, so the password must have been proved minutes ago."""
-    current = console.half_signed_in(request)
+    the MFA page. S17: resync is an MFA change, so the password must have been proved minutes ago. With the
+    devices that have codes to resync (not passkeys)."""
+    current, devices = console.half_signed_in(request)
     signin = console.services.signin
     if console.services.clock.now() - current.session.authenticated_at > signin.settings.fresh_window:
         signin.sign_out(security.session_token(request))
         raise Halt(signed_out_response(request, signin_page(current.user)))
-    return current
-
-
-def resync_devices(console: Console, current: CurrentSession) -> list[MfaDevice]:
-    """The devices with codes to resync: not passkeys."""
-    return [d for d in console.services.mfa.devices_of(current.user) if not d.is_passkey]
+    return current, [d for d in devices if not d.is_passkey]
 
 
 def show_resync(console: Console, request: Request) -> Response:
-    current = resync_session(console, request)
-    devices = resync_devices(console, current)
+    current, devices = resync_session(console, request)
     context = {"devices": devices, "selected": devices[0].id if devices else ""}
     return console.render(request, "signin_resync.html", context, current=current)
 
 
 def submit_resync(console: Console, request: Request, form: Form) -> Response:
-    current = resync_session(console, request)
-    devices = resync_devices(console, current)
+    current, devices = resync_session(console, request)
     context = {"devices": devices, "selected": devices[0].id if devices else ""}
     console.check_session_form(request, form, current)
     device = chosen_device(devices, form)

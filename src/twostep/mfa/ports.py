@@ -65,19 +65,21 @@ class DeviceRepository(Protocol):
         means: do not evaluate."""
         ...
 
-    def reserve_by_serial(
+    def reserve_owned(
         self,
         account_id: str,
-        serial: str,
         owner_id: str,
         now: float,
         limit: int,
         *,
+        serial: str | None = None,
+        device_id: str | None = None,
         source: str | None,
         source_since: float,
     ) -> tuple[MfaDevice | None, ReservedAttempt | None]:
-        """The device a (code device's) serial names, and, only when it is owner_id's, an attempt reserved on it on
-        reserve_attempt's terms; the device is read after the reservation (under its lock when one was taken)."""
+        """The device a (code device's) serial or an id names, and, only when it is owner_id's, an attempt reserved
+        on it on reserve_attempt's terms; the device is read after the reservation (under its lock when one was
+        taken)."""
         ...
 
     def release_attempt(self, device_id: str) -> None:

@@ -67,18 +67,27 @@ class CodeVerifier:
         reserved = self._reserve(uow, device, now, context, bypass_lock=False)
         return self._check_code(uow, device, code, now, reserved, context)
 
-    def verify_by_serial(
-        self, uow: CodeCheckUnitOfWork, account_id: str, owner_id: str, serial: str, code: str, context: AttemptContext
+    def verify_owned(
+        self,
+        uow: CodeCheckUnitOfWork,
+        account_id: str,
+        owner_id: str,
+        code: str,
+        context: AttemptContext,
+        *,
+        serial: str | None = None,
+        device_id: str | None = None,
     ) -> AcceptedCode | None:
-        """verify() for the device a serial names, when it is a code device of owner_id's; None when it is not (and
-        then nothing was counted or evaluated). The device is read with its attempt reserved (one round trip)."""
-        if is_passkey_serial(serial):
+        """verify() for the device a serial (STS) or an id (the console's MFA step) names, when it is one of owner_id's
+        devices; None when it is not (and then nothing was counted or evaluated). The device is read with its attempt
+        reserved (one round trip), so the caller need not have read it in this unit of work."""
+        if serial is not None and is_passkey_serial(serial):
             return None
         now = self._clock.now()
         limit = self.throttling.max_failures
         source, since = self._source_terms(account_id, now, context)
-        device, reserved = uow.devices.reserve_by_serial(
-            account_id, serial, owner_id, now, limit, source=source, source_since=since
+        device, reserved = uow.devices.reserve_owned(
+            account_id, owner_id, now, limit, serial=serial, device_id=device_id, source=source, source_since=since
         )
         if device is None or device.user_id != owner_id:
             assert reserved is None, "an attempt reserved on a device that is not the owner's"

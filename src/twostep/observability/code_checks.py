@@ -42,11 +42,11 @@ class ObservedCodeVerifier(CodeVerifier):
         parent: Any = super()
         return self._observed(context.purpose, lambda: parent.verify(uow, device, code, context))
 
-    def verify_by_serial(self, uow: Any, account_id: str, owner_id: str, serial: str, code: str, context: Any) -> Any:
-        """A serial that is not the owner's code device (None) checked no code: nothing is counted."""
+    def verify_owned(self, uow: Any, account_id: str, owner_id: str, code: str, context: Any, **device: Any) -> Any:
+        """A serial or id that is not the owner's device (None) checked no code: nothing is counted."""
         parent: Any = super()
         try:
-            result = parent.verify_by_serial(uow, account_id, owner_id, serial, code, context)
+            result = parent.verify_owned(uow, account_id, owner_id, code, context, **device)
         except CodeRejected as exc:
             self._tell(context.purpose, exc.reason.value)
             raise

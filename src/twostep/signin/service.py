@@ -15,11 +15,11 @@ from twostep.mfa.models import MfaDevice
 from twostep.mfa.verifier import AttemptContext, CodeVerifier
 from twostep.passkeys.assertions import AssertionChecker, PresentedPasskey
 from twostep.signin.errors import MfaFailed, SessionInvalid
-from twostep.signin.models import Grant, Session, Stage
+from twostep.signin.models import CurrentSession, Grant, Session, Stage
 from twostep.signin.password_change import PasswordChanges
 from twostep.signin.ports import SignInUnitOfWork
 from twostep.signin.settings import SignInSettings
-from twostep.unit_of_work import UnitOfWorkFactory
+from twostep.unit_of_work import UnitOfWorkFactory, WriteConditionFailed
 
 REAUTH_EVENT = "ConsoleReauthentication"
 
@@ -79,20 +79,47 @@ class SignInService(PasswordChanges):
         *,
         passkey: PresentedPasskey | None = None,
     ) -> Grant:
-        """Check the code (or, for a passkey, its assertion); on success the session id rotates (S14). A lockout
-        ends the sign-in (S12)."""
+        """The MFA step of the half-signed-in session of a token: prove_mfa with the session and device read here."""
+        current, devices = self.half_signed_in(token)
+        device = next((d for d in devices if d.id == device_id), None)
+        if device is None:
+            raise SessionInvalid()
+        return self.prove_mfa(current, device, code, source_ip, passkey=passkey)
+
+    def prove_mfa(
+        self,
+        current: CurrentSession,
+        device: MfaDevice,
+        code: str,
+        source_ip: str | None = None,
+        *,
+        passkey: PresentedPasskey | None = None,
+    ) -> Grant:
+        """Check the code (or, for a passkey, its assertion) for the half-signed-in session the request found
+        (half_signed_in) and one of its user's devices; on success the session id rotates (S14). A lockout ends
+        the sign-in (S12).
+
+        The transaction trusts the request's read of the session: the half-signed-in session is replaced only if
+        it is still there (a second MFA step on it, or a sign-out meanwhile, finds it gone: SessionInvalid, and
+        nothing of that step is kept). The device must still be the user's: a code device is reserved only then."""
+        session, user = current.session, current.user
+        if session.stage is not Stage.NEEDS_MFA or device.user_id != user.id:
+            raise SessionInvalid()
         now = self._clock.now()
         with self._uow() as uow:
-            session = self._live(uow, token, now)
-            if session.stage is not Stage.NEEDS_MFA:
-                raise SessionInvalid()
-            user = uow.users.get(session.user_id)
-            device = next((d for d in uow.devices.for_user(session.user_id) if d.id == device_id), None)
-            if user is None or device is None:
-                raise SessionInvalid()
             try:
                 context = AttemptContext("ConsoleLogin", user.arn, source_ip)
-                self._prove_device(uow, session, device, code, passkey, context)
+                if passkey is not None:
+                    still = uow.devices.get(device.id)  # a passkey's step is not counted on a device removed meanwhile
+                    if still is None or still.user_id != user.id:
+                        raise SessionInvalid()
+                    self.assertions.check(uow, session.id_hash, device, passkey, context)
+                else:
+                    owned = self.verifier.verify_owned(
+                        uow, user.account_id, user.id, code, context, device_id=device.id
+                    )
+                    if owned is None:
+                        raise SessionInvalid()  # the device is no longer the user's
             except CodeRejected as rejected:
                 if rejected.device_locked:
                     with self._uow() as cleanup:
@@ -102,10 +129,13 @@ class SignInService(PasswordChanges):
                 raise MfaFailed(ended=False, retry_after=rejected.retry_after, reason=rejected.reason) from rejected
             grant = self._new_session(user.id, Stage.SIGNED_IN, now, authenticated_at=session.authenticated_at)
             grant = Grant(grant.token, replace(grant.session, mfa_at=now, mfa_device_id=device.id))
-            uow.sessions.delete(session.id_hash)
-            uow.sessions.add(grant.session)
-            uow.audit.append(self._login_event(user, now, source_ip, mfa_used=True))
-            uow.commit()
+            try:
+                uow.sessions.delete_at_stage(session.id_hash, Stage.NEEDS_MFA)
+                uow.sessions.add(grant.session)
+                uow.audit.append(self._login_event(user, now, source_ip, mfa_used=True))
+                uow.commit()
+            except WriteConditionFailed:
+                raise SessionInvalid() from None
         return grant
 
     def unlock_password(self, user: User, *, actor: User) -> int:

@@ -10,6 +10,7 @@ from twostep.audit.events import AuditEvent
 from twostep.clock import Clock
 from twostep.identity.models import User
 from twostep.identity.session_endings import ENDED_SESSION_RETENTION, SessionEnd
+from twostep.mfa.models import MfaDevice
 from twostep.signin.errors import SessionInvalid
 from twostep.signin.mfa_requirement import NOT_REQUIRED, requirement_for
 from twostep.signin.models import LOST_DEVICES_KEY, CurrentSession, Grant, Session, Stage
@@ -32,27 +33,36 @@ class Sessions:
     def current(self, token: str | None, *, stage: Stage | tuple[Stage, ...] = Stage.SIGNED_IN) -> CurrentSession:
         """The live session of a token at the given stage (or one of them), or SessionInvalid; refreshes the idle
         timer. A signed-in session also says whether its user must assign an MFA device first (required MFA)."""
+        return self._current(token, stage)[0]
+
+    def half_signed_in(self, token: str | None) -> tuple[CurrentSession, list[MfaDevice]]:
+        """The session that passed the password step and waits for its MFA step, and its user's devices (read
+        together); SessionInvalid when there is none."""
+        return self._current(token, Stage.NEEDS_MFA)
+
+    def _current(self, token: str | None, stage: Stage | tuple[Stage, ...]) -> tuple[CurrentSession, list[MfaDevice]]:
         if not token:
             raise SessionInvalid()
         now = self._clock.now()
-        # Read without a transaction (no BEGIN and ROLLBACK: two round trips on PostgreSQL, on every console page).
+        # Read without a transaction (no BEGIN and ROLLBACK: two round trips on PostgreSQL, on every console page),
+        # the session, its user and their devices in one round trip.
         with self._uow(readonly=True) as uow:
-            session = self._live(uow, token, now)
-            if session.stage not in (stage if isinstance(stage, tuple) else (stage,)):
+            found = uow.sessions.get_with_user(hash_token(token))
+            if found is None:
                 raise SessionInvalid()
-            user = uow.users.get(session.user_id)
-            if user is None:
+            session, user, devices = found
+            self._check_live(session, now)
+            if session.stage not in (stage if isinstance(stage, tuple) else (stage,)) or user is None:
                 raise SessionInvalid()
             requirement = NOT_REQUIRED
             if session.stage is Stage.SIGNED_IN:
-                has_device = uow.devices.count_for_user(user.id) > 0
-                account = None if has_device or user.is_root else uow.accounts.get(user.account_id)
-                requirement = requirement_for(user, account, has_device, now)
+                account = None if devices or user.is_root else uow.accounts.get(user.account_id)
+                requirement = requirement_for(user, account, bool(devices), now)
         if now - session.last_seen_at > 60:  # a write per minute at most, not per request
             with self._uow() as uow:
                 uow.sessions.touch(session.id_hash, now)
                 uow.commit()
-        return CurrentSession(session, user, requirement)
+        return CurrentSession(session, user, requirement), devices
 
     def update_data(self, session: Session, data: dict[str, object]) -> None:
         with self._uow() as uow:
@@ -136,6 +146,11 @@ class Sessions:
         session = uow.sessions.get(hash_token(token))
         if session is None:
             raise SessionInvalid()
+        self._check_live(session, now)
+        return session
+
+    def _check_live(self, session: Session, now: float) -> None:
+        """SessionInvalid for a session past its idle or absolute timeout (or a recovery session past its own)."""
         if (
             now - session.last_seen_at > self.settings.idle_timeout
             or now - session.created_at > self.settings.absolute_timeout
@@ -143,7 +158,6 @@ class Sessions:
             raise SessionInvalid()
         if session.stage is Stage.RECOVERY and now - session.created_at > self.settings.recovery_session_lifetime:
             raise SessionInvalid()
-        return session
 
     @staticmethod
     def _new_session(user_id: str, stage: Stage, now: float, authenticated_at: float | None = None) -> Grant:

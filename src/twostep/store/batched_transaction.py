@@ -8,8 +8,9 @@ one pipeline with the next statement whose answer is needed, or with COMMIT: the
 kept, so every statement sees the writes before it, as if each had been sent on its own.
 
 A statement owed here cannot report what it changed, so it must not be one whose outcome decides anything; one
-that must hold says so in SQL and fails the transaction otherwise (device_repository's spend). An error in an
-owed statement surfaces with the batch it went in, and the unit of work rolls the transaction back.
+that must hold says so in SQL and fails the transaction otherwise (`asserting`: device_repository's spend, the
+session a sign-in step replaces). An error in an owed statement surfaces with the batch it went in, and the unit of
+work rolls the transaction back; a failed assertion surfaces as WriteConditionFailed.
 
 Statements that do not go through store/prepared.py (SQLAlchemy Core's execution) first send what is owed on
 their own (an engine event), so nothing is ever sent out of order: they just do not save a round trip.
@@ -22,6 +23,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.sql.expression import CTE
+
+from twostep.unit_of_work import WriteConditionFailed
 
 # connection.info: the statements (sql, parameters) to send before the next one; absent when not batching.
 OWED = "twostep_owed"
@@ -29,6 +33,15 @@ _BEGIN = ("BEGIN", None)
 _COMMIT = ("COMMIT", None)
 
 Parameters = Mapping[str, Any] | Sequence[Any] | None
+
+# SQLSTATE division_by_zero: in twostep's SQL only an `asserting` statement divides, by the rows it changed.
+_ASSERTION_FAILED = "22012"
+
+
+def asserting(changed: CTE) -> sa.Select[Any]:
+    """A statement that runs a data-changing CTE (one with RETURNING) and fails unless it changed a row: what an owed
+    write that must hold is sent as (its failure raises WriteConditionFailed)."""
+    return sa.select((sa.literal(1, sa.Integer) / sa.func.count()).label("changed")).select_from(changed)
 
 
 def begin(connection: sa.Connection) -> None:
@@ -59,10 +72,15 @@ def send(connection: sa.Connection, statements: Sequence[tuple[str, Parameters]]
         return [driver.execute(*statements[0])]
     if owed:
         connection.info[OWED] = []
-    with driver.pipeline():
-        for owed_sql, owed_parameters in owed or ():
-            driver.execute(owed_sql, owed_parameters)
-        return [driver.execute(sql, parameters) for sql, parameters in statements]
+    try:
+        with driver.pipeline():
+            for owed_sql, owed_parameters in owed or ():
+                driver.execute(owed_sql, owed_parameters)
+            return [driver.execute(sql, parameters) for sql, parameters in statements]
+    except connection.dialect.loaded_dbapi.Error as exc:
+        if getattr(exc, "sqlstate", None) == _ASSERTION_FAILED:
+            raise WriteConditionFailed() from exc
+        raise
 
 
 def commit(connection: sa.Connection) -> None:

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from twostep.crypto.keyring import Sealed
 from twostep.mfa.ports import ReservedAttempt
+from twostep.store.batched_transaction import asserting
 from twostep.store.prepared import Prepared
 from twostep.store.tables import mfa_devices, source_throttles
 
@@ -55,12 +56,22 @@ RESERVE = {
     bypass: _reserving(d.id == sa.bindparam("device_id"), *(() if bypass else (_BELOW_LIMIT,)))
     for bypass in (False, True)
 }
-RESERVE_BY_SERIAL = _reserving(
-    d.account_id == sa.bindparam("account_id"),
-    d.serial == sa.bindparam("serial"),
-    d.user_id == sa.bindparam("owner_id"),
-    _BELOW_LIMIT,
-)
+# An owner's device, named by its serial (STS) or its id (the console's MFA step): nothing is reserved on a device
+# that is not (or no longer) the owner's.
+RESERVE_OWNED = {
+    "serial": _reserving(
+        d.account_id == sa.bindparam("account_id"),
+        d.serial == sa.bindparam("serial"),
+        d.user_id == sa.bindparam("owner_id"),
+        _BELOW_LIMIT,
+    ),
+    "device_id": _reserving(
+        d.account_id == sa.bindparam("account_id"),
+        d.id == sa.bindparam("device_id"),
+        d.user_id == sa.bindparam("owner_id"),
+        _BELOW_LIMIT,
+    ),
+}
 _CONSUME_STATEMENT = (
     mfa_devices.update()
     .where(d.id == sa.bindparam("device_id"), d.last_used_step < sa.bindparam("step"))
@@ -68,10 +79,9 @@ _CONSUME_STATEMENT = (
 )
 CONSUME = Prepared(_CONSUME_STATEMENT)
 # PostgreSQL: the spend is owed (store/batched_transaction.py) and asserts itself: a spend that changes no row
-# divides by zero and fails the transaction. Under the reservation's row lock, held since the caller read the last
+# fails the transaction. Under the reservation's row lock, held since the caller read the last
 # spent step, it cannot miss; the assertion makes sure that an owed spend is never silently lost.
-_SPENT = _CONSUME_STATEMENT.returning(d.id).cte("spent")
-CONSUME_OR_FAIL = Prepared(sa.select((sa.literal(1, sa.Integer) / sa.func.count()).label("spent")).select_from(_SPENT))
+CONSUME_OR_FAIL = Prepared(asserting(_CONSUME_STATEMENT.returning(d.id).cte("spent")))
 
 
 def reserved_attempt(row: Any | None) -> ReservedAttempt | None:

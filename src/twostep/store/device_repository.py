@@ -17,7 +17,7 @@ from twostep.identity.models import Tag
 from twostep.mfa.models import DeviceKind, MfaDevice
 from twostep.mfa.ports import ReservedAttempt
 from twostep.otp import Algorithm, TotpParameters
-from twostep.store.device_attempts import CONSUME, CONSUME_OR_FAIL, RESERVE, RESERVE_BY_SERIAL, reserved_attempt
+from twostep.store.device_attempts import CONSUME, CONSUME_OR_FAIL, RESERVE, RESERVE_OWNED, reserved_attempt
 from twostep.store.device_pages import DEVICE_PAGES
 from twostep.store.engine import byte_ordered
 from twostep.store.prepared import Prepared, all_together
@@ -29,15 +29,18 @@ t = mfa_device_tags.c
 
 # The statements of the code-checking path, built once and run as Prepared statements (store/prepared.py).
 # A device and its tags come in one query (a row per tag, or one row with NULL tag columns).
-_WITH_TAGS = sa.select(mfa_devices, t.key.label("tag_key"), t.value.label("tag_value")).outerjoin(
+DEVICE_WITH_TAGS = sa.select(mfa_devices, t.key.label("tag_key"), t.value.label("tag_value")).outerjoin(
     mfa_device_tags, t.device_id == d.id
 )
 _BY_SERIAL = Prepared(
-    _WITH_TAGS.where(d.account_id == sa.bindparam("account_id"), d.serial == sa.bindparam("serial")).order_by(
+    DEVICE_WITH_TAGS.where(d.account_id == sa.bindparam("account_id"), d.serial == sa.bindparam("serial")).order_by(
         d.created_at, d.id, t.position
     )
 )
-_FOR_USER = Prepared(_WITH_TAGS.where(d.user_id == sa.bindparam("user_id")).order_by(d.created_at, d.id, t.position))
+_BY_ID = Prepared(DEVICE_WITH_TAGS.where(d.id == sa.bindparam("device_id")).order_by(t.position))
+_FOR_USER = Prepared(
+    DEVICE_WITH_TAGS.where(d.user_id == sa.bindparam("user_id")).order_by(d.created_at, d.id, t.position)
+)
 _COUNT_FOR_USER = sa.select(sa.func.count()).where(d.user_id == sa.bindparam("user_id"))
 
 
@@ -88,6 +91,20 @@ def device_row(device: MfaDevice) -> dict[str, Any]:
     }
 
 
+def joined_devices(rows: Sequence[Any]) -> list[MfaDevice]:
+    """Devices from rows of DEVICE_WITH_TAGS (a device's rows are consecutive, its tags in order)."""
+    order: list[Any] = []
+    tags: dict[str, list[Tag]] = {}
+    for row in rows:
+        found = tags.get(row.id)
+        if found is None:
+            found = tags[row.id] = []
+            order.append(row)
+        if row.tag_key is not None:
+            found.append(Tag(row.tag_key, row.tag_value))
+    return [_device(row, tuple(tags[row.id])) for row in order]
+
+
 class SqlDeviceRepository:
     def __init__(self, connection: sa.Connection) -> None:
         self._c = connection
@@ -95,20 +112,6 @@ class SqlDeviceRepository:
     def _devices(self, where: sa.ColumnElement[bool]) -> list[MfaDevice]:
         rows = self._c.execute(sa.select(mfa_devices).where(where).order_by(d.created_at, d.id)).all()
         return self._with_tags(rows)
-
-    @staticmethod
-    def _joined(rows: Sequence[Any]) -> list[MfaDevice]:
-        """Devices from rows of _WITH_TAGS (a device's rows are consecutive, its tags in order)."""
-        order: list[Any] = []
-        tags: dict[str, list[Tag]] = {}
-        for row in rows:
-            found = tags.get(row.id)
-            if found is None:
-                found = tags[row.id] = []
-                order.append(row)
-            if row.tag_key is not None:
-                found.append(Tag(row.tag_key, row.tag_value))
-        return [_device(row, tuple(tags[row.id])) for row in order]
 
     def _with_tags(self, rows: Sequence[sa.Row[Any]]) -> list[MfaDevice]:
         tags = tags_by_owner(self._c, t.device_id, [r.id for r in rows])
@@ -123,11 +126,11 @@ class SqlDeviceRepository:
         return found[0] if found else None
 
     def by_serial(self, account_id: str, serial: str) -> MfaDevice | None:
-        found = self._joined(_BY_SERIAL.all(self._c, {"account_id": account_id, "serial": serial}))
+        found = joined_devices(_BY_SERIAL.all(self._c, {"account_id": account_id, "serial": serial}))
         return found[0] if found else None
 
     def for_user(self, user_id: str) -> list[MfaDevice]:
-        return self._joined(_FOR_USER.all(self._c, {"user_id": user_id}))
+        return joined_devices(_FOR_USER.all(self._c, {"user_id": user_id}))
 
     def count_for_user(self, user_id: str) -> int:
         return int(self._c.execute(_COUNT_FOR_USER, {"user_id": user_id}).scalar_one())
@@ -150,7 +153,7 @@ class SqlDeviceRepository:
         statement = DEVICE_PAGES[(assigned, after_serial is not None, byte_ordered(self._c))]
         u2f_serials = f"arn:aws:iam::{account_id}:u2f/%"  # an account id is 12 digits: no LIKE wildcard in it
         params = {"account_id": account_id, "limit": limit, "after": after_serial, "u2f_serials": u2f_serials}
-        return self._joined(statement.all(self._c, params))
+        return joined_devices(statement.all(self._c, params))
 
     def count_in_account(self, account_id: str, assigned: bool | None = None) -> int:
         query = sa.select(sa.func.count()).select_from(mfa_devices).where(self._assignment(account_id, assigned))
@@ -199,34 +202,39 @@ class SqlDeviceRepository:
             params["limit"] = limit
         return reserved_attempt(RESERVE[bypass_lock].first(self._c, params))
 
-    def reserve_by_serial(
+    def reserve_owned(
         self,
         account_id: str,
-        serial: str,
         owner_id: str,
         now: float,
         limit: int,
         *,
+        serial: str | None = None,
+        device_id: str | None = None,
         source: str | None,
         source_since: float,
     ) -> tuple[MfaDevice | None, ReservedAttempt | None]:
-        """The device a serial names, and an attempt reserved on it as reserve_attempt reserves one, only when it
-        is owner_id's: nothing is counted on anyone else's device. For a code device's serial (a passkey's is
-        refused before). Reserved first, then read in the same round trip: the device is read as it stands under
-        the reservation's row lock, or (nothing reserved) as it stands after."""
+        """The device a serial (a code device's: a passkey's is refused before) or an id names, and an attempt
+        reserved on it as reserve_attempt reserves one, only when it is owner_id's: nothing is counted on anyone
+        else's device. Reserved first, then read in the same round trip: the device is read as it stands under the
+        reservation's row lock, or (nothing reserved) as it stands after."""
+        assert (serial is None) != (device_id is None), "name the device by its serial or by its id"
         reserve = {
             "account_id": account_id,
-            "serial": serial,
             "owner_id": owner_id,
             "now": now,
             "limit": limit,
             "source": source or "",
             "since": source_since,
         }
-        reserved, rows = all_together(
-            self._c, (RESERVE_BY_SERIAL, reserve), (_BY_SERIAL, {"account_id": account_id, "serial": serial})
-        )
-        found = self._joined(rows)
+        if serial is not None:
+            reserving, reading = RESERVE_OWNED["serial"], _BY_SERIAL
+            read: dict[str, object] = {"account_id": account_id, "serial": serial}
+        else:
+            reserving, reading = RESERVE_OWNED["device_id"], _BY_ID
+            read = {"device_id": device_id}
+        reserved, rows = all_together(self._c, (reserving, reserve | read), (reading, read))
+        found = joined_devices(rows)
         return (found[0] if found else None), reserved_attempt(reserved[0] if reserved else None)
 
     def release_attempt(self, device_id: str) -> None:

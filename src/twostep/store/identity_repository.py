@@ -15,12 +15,12 @@ from twostep.store.tag_rows import tags_by_owner
 
 # Built once (see device_repository): every API call resolves its access key and user with these.
 # A user and its tags come in one query (a row per tag, or one row with NULL tag columns).
-_USER_WITH_TAGS = sa.select(users, user_tags.c.key.label("tag_key"), user_tags.c.value.label("tag_value")).outerjoin(
+USER_WITH_TAGS = sa.select(users, user_tags.c.key.label("tag_key"), user_tags.c.value.label("tag_value")).outerjoin(
     user_tags, user_tags.c.user_id == users.c.id
 )
-_USER_BY_ID = Prepared(_USER_WITH_TAGS.where(users.c.id == sa.bindparam("user_id")).order_by(user_tags.c.position))
+_USER_BY_ID = Prepared(USER_WITH_TAGS.where(users.c.id == sa.bindparam("user_id")).order_by(user_tags.c.position))
 _USER_BY_NAME = Prepared(
-    _USER_WITH_TAGS.where(
+    USER_WITH_TAGS.where(
         users.c.account_id == sa.bindparam("account_id"), users.c.name_key == sa.bindparam("name_key")
     ).order_by(user_tags.c.position)
 )
@@ -102,13 +102,6 @@ class SqlUserRepository:
             return None
         return self._users([row])[0]
 
-    def _joined(self, rows: Sequence[Any]) -> User | None:
-        """One user from the rows of _USER_WITH_TAGS (its tags in order), or None."""
-        if not rows:
-            return None
-        tags = tuple(Tag(row.tag_key, row.tag_value) for row in rows if row.tag_key is not None)
-        return self._from_row(rows[0], tags)
-
     def _users(self, rows: Sequence[Any]) -> list[User]:
         """Users of many rows with the tags of all of them in one query (not one query per user)."""
         if not rows:
@@ -156,7 +149,7 @@ class SqlUserRepository:
         self.set_tags(user.id, user.tags)
 
     def get(self, user_id: str) -> User | None:
-        return self._joined(_USER_BY_ID.all(self._c, {"user_id": user_id}))
+        return joined_user(_USER_BY_ID.all(self._c, {"user_id": user_id}))
 
     def by_ids(self, user_ids: Collection[str]) -> dict[str, User]:
         if not user_ids:
@@ -166,7 +159,7 @@ class SqlUserRepository:
         return {user.id: user for user in self._users(rows)}
 
     def by_name(self, account_id: str, name: str) -> User | None:
-        return self._joined(_USER_BY_NAME.all(self._c, {"account_id": account_id, "name_key": name.lower()}))
+        return joined_user(_USER_BY_NAME.all(self._c, {"account_id": account_id, "name_key": name.lower()}))
 
     def root_by_email(self, email: str) -> User | None:
         return self._one(sa.and_(users.c.email == email.lower(), users.c.is_root.is_(True)))
@@ -296,3 +289,11 @@ class SqlAccessKeyRepository:
 
     def delete(self, key_id: str) -> None:
         self._c.execute(access_keys.delete().where(access_keys.c.id == key_id))
+
+
+def joined_user(rows: Sequence[Any]) -> User | None:
+    """One user from the rows of USER_WITH_TAGS (its tags in order), or None."""
+    if not rows:
+        return None
+    tags = tuple(Tag(row.tag_key, row.tag_value) for row in rows if row.tag_key is not None)
+    return SqlUserRepository._from_row(rows[0], tags)

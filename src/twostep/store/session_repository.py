@@ -7,10 +7,16 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from twostep.identity.models import User
 from twostep.identity.session_endings import ENDED_SESSION_RETENTION, EndedSession, SessionEnd
+from twostep.mfa.models import MfaDevice
 from twostep.signin.models import Session, Stage
-from twostep.store.prepared import Prepared
-from twostep.store.tables import ended_sessions, sessions
+from twostep.store.batched_transaction import asserting
+from twostep.store.device_repository import DEVICE_WITH_TAGS, joined_devices
+from twostep.store.identity_repository import USER_WITH_TAGS, joined_user
+from twostep.store.prepared import Prepared, all_together
+from twostep.store.tables import ended_sessions, mfa_device_tags, mfa_devices, sessions, user_tags, users
+from twostep.unit_of_work import WriteConditionFailed
 
 s = sessions.c
 
@@ -18,6 +24,17 @@ s = sessions.c
 _INSERT = Prepared(sessions.insert().values({c.key: sa.bindparam(c.key) for c in sessions.c}))
 _GET = Prepared(sa.select(sessions).where(s.id_hash == sa.bindparam("b_id_hash")))
 _DELETE = Prepared(sessions.delete().where(s.id_hash == sa.bindparam("b_id_hash")))
+_DELETE_AT_STAGE = sessions.delete().where(s.id_hash == sa.bindparam("b_id_hash"), s.stage == sa.bindparam("b_stage"))
+_DELETE_AT_STAGE_OR_FAIL = Prepared(asserting(_DELETE_AT_STAGE.returning(s.id_hash).cte("deleted")))
+_DELETE_AT_STAGE_COUNTED = Prepared(_DELETE_AT_STAGE)
+# A session's user and the user's devices, keyed by the session: read with it in one round trip.
+_SESSION_USER = sa.select(s.user_id).where(s.id_hash == sa.bindparam("b_id_hash")).scalar_subquery()
+_USER_OF_SESSION = Prepared(USER_WITH_TAGS.where(users.c.id == _SESSION_USER).order_by(user_tags.c.position))
+_DEVICES_OF_SESSION = Prepared(
+    DEVICE_WITH_TAGS.where(mfa_devices.c.user_id == _SESSION_USER).order_by(
+        mfa_devices.c.created_at, mfa_devices.c.id, mfa_device_tags.c.position
+    )
+)
 
 
 class SqlSessionRepository:
@@ -42,21 +59,18 @@ class SqlSessionRepository:
         )
 
     def get(self, id_hash: str) -> Session | None:
-        row = _GET.first(self._c, {"b_id_hash": id_hash})
-        if row is None:
-            return None
-        return Session(
-            id_hash=row.id_hash,
-            user_id=row.user_id,
-            stage=Stage(row.stage),
-            created_at=row.created_at,
-            last_seen_at=row.last_seen_at,
-            authenticated_at=row.authenticated_at,
-            csrf_token=row.csrf_token,
-            mfa_at=row.mfa_at,
-            mfa_device_id=row.mfa_device_id,
-            data=json.loads(row.data),
+        return _session(_GET.first(self._c, {"b_id_hash": id_hash}))
+
+    def get_with_user(self, id_hash: str) -> tuple[Session, User | None, list[MfaDevice]] | None:
+        """The session, its user and the user's MFA devices, read in one round trip."""
+        params = {"b_id_hash": id_hash}
+        found, user_rows, device_rows = all_together(
+            self._c, (_GET, params), (_USER_OF_SESSION, params), (_DEVICES_OF_SESSION, params)
         )
+        session = _session(found[0] if found else None)
+        if session is None:
+            return None
+        return session, joined_user(user_rows), joined_devices(device_rows)
 
     def touch(self, id_hash: str, now: float) -> None:
         self._c.execute(sessions.update().where(s.id_hash == id_hash).values(last_seen_at=now))
@@ -66,6 +80,15 @@ class SqlSessionRepository:
 
     def delete(self, id_hash: str) -> None:
         _DELETE.owe(self._c, {"b_id_hash": id_hash})
+
+    def delete_at_stage(self, id_hash: str, stage: Stage) -> None:
+        """Delete the session, which must be there at this stage: otherwise WriteConditionFailed, raised here or (on
+        PostgreSQL, where the delete is owed) by a later call or the commit."""
+        params = {"b_id_hash": id_hash, "b_stage": stage.value}
+        if self._c.dialect.name == "postgresql":
+            _DELETE_AT_STAGE_OR_FAIL.owe(self._c, params)
+        elif _DELETE_AT_STAGE_COUNTED.rowcount(self._c, params) != 1:
+            raise WriteConditionFailed()
 
     def delete_for_user(self, user_id: str, except_id_hash: str | None = None) -> int:
         query = sessions.delete().where(s.user_id == user_id)
@@ -97,3 +120,20 @@ class SqlSessionRepository:
     def delete_expired(self, idle_before: float, created_before: float) -> int:
         query = sessions.delete().where(sa.or_(s.last_seen_at < idle_before, s.created_at < created_before))
         return int(self._c.execute(query).rowcount)
+
+
+def _session(row: Any | None) -> Session | None:
+    if row is None:
+        return None
+    return Session(
+        id_hash=row.id_hash,
+        user_id=row.user_id,
+        stage=Stage(row.stage),
+        created_at=row.created_at,
+        last_seen_at=row.last_seen_at,
+        authenticated_at=row.authenticated_at,
+        csrf_token=row.csrf_token,
+        mfa_at=row.mfa_at,
+        mfa_device_id=row.mfa_device_id,
+        data=json.loads(row.data),
+    )

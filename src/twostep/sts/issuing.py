@@ -66,8 +66,8 @@ class CredentialIssuer:
         a serial that is not the caller's device: STS takes codes, which only a TOTP device gives (as AWS does)."""
         context = AttemptContext(purpose, caller.arn, source_ip)
         try:
-            accepted = self._verifier.verify_by_serial(
-                uow, caller.account_id, owner_id, serial_number, token_code, context
+            accepted = self._verifier.verify_owned(
+                uow, caller.account_id, owner_id, token_code, context, serial=serial_number
             )
         except CodeRejected as exc:
             raise MfaCodeInvalid() from exc
