@@ -32,6 +32,11 @@ pytestmark = [pytest.mark.postgres]
 # statement and the MFA step stopped reading again in its transaction what the request had read.
 GET_SESSION_TOKEN_ROUND_TRIPS = 4
 CONSOLE_MFA_STEP_ROUND_TRIPS = 4
+# The password step: the user (with its tags, one joined read); BEGIN with the counted attempt, then its delay (owed)
+# with COMMIT, before the hash (S11); after it, BEGIN with the success (owed) and the count of the user's devices,
+# then the new session (owed) with COMMIT. It was 7 before the delay, the success and the count were batched and the
+# root user's read joined its tags.
+CONSOLE_PASSWORD_STEP_ROUND_TRIPS = 5
 
 
 @pytest.fixture
@@ -65,24 +70,29 @@ def test_get_session_token_round_trips(relayed: tuple[RunningServer, CountingRel
     assert trips == GET_SESSION_TOKEN_ROUND_TRIPS
 
 
-def test_console_mfa_step_round_trips(relayed: tuple[RunningServer, CountingRelay]) -> None:
+def test_console_sign_in_round_trips(relayed: tuple[RunningServer, CountingRelay]) -> None:
     server, relay = relayed
     console = ConsoleClient(server)
+    credentials = {"email": server.root_email, "password": server.root_password}
     try:
         console.sign_in_root()
         enrolled = console.enrol("phone")
         console.sign_out()
-        trips = 0
+        password_trips = mfa_trips = 0
         for _ in range(4):  # warm, then the last one counts
             server.move_clock(30)
-            console.sign_in_root()
+            console.get("/signin")
+            console.post("/signin", {"email": server.root_email})
+            answers = []
+            password_trips = counted(relay, lambda: answers.append(console.post("/signin/root", credentials)))  # noqa: B023
+            assert answers[0].status_code == 303 and answers[0].headers["location"] == "/signin/mfa"
             console.get("/signin/mfa")
             code = code_at(enrolled.secret, server.now())
             answers = []
-            trips = counted(relay, lambda: answers.append(console.submit_mfa(code)))  # noqa: B023
+            mfa_trips = counted(relay, lambda: answers.append(console.submit_mfa(code)))  # noqa: B023
             assert answers[0].status_code == 303 and not answers[0].headers["location"].startswith("/signin")
             console.sign_out()
     finally:
         console.close()
-    print(f"console MFA step: {trips} round trips", *relay.sent, sep="\n")
-    assert trips == CONSOLE_MFA_STEP_ROUND_TRIPS
+    print(f"console password step: {password_trips}, MFA step: {mfa_trips} round trips", *relay.sent, sep="\n")
+    assert (password_trips, mfa_trips) == (CONSOLE_PASSWORD_STEP_ROUND_TRIPS, CONSOLE_MFA_STEP_ROUND_TRIPS)

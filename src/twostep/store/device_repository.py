@@ -41,7 +41,7 @@ _BY_ID = Prepared(DEVICE_WITH_TAGS.where(d.id == sa.bindparam("device_id")).orde
 _FOR_USER = Prepared(
     DEVICE_WITH_TAGS.where(d.user_id == sa.bindparam("user_id")).order_by(d.created_at, d.id, t.position)
 )
-_COUNT_FOR_USER = sa.select(sa.func.count()).where(d.user_id == sa.bindparam("user_id"))
+_COUNT_FOR_USER = Prepared(sa.select(sa.func.count().label("devices")).where(d.user_id == sa.bindparam("user_id")))
 
 
 @lru_cache(maxsize=64)
@@ -133,7 +133,7 @@ class SqlDeviceRepository:
         return joined_devices(_FOR_USER.all(self._c, {"user_id": user_id}))
 
     def count_for_user(self, user_id: str) -> int:
-        return int(self._c.execute(_COUNT_FOR_USER, {"user_id": user_id}).scalar_one())
+        return int(_COUNT_FOR_USER.one(self._c, {"user_id": user_id})[0])
 
     @staticmethod
     def _assignment(account_id: str, assigned: bool | None) -> sa.ColumnElement[bool]:

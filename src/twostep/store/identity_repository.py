@@ -24,6 +24,11 @@ _USER_BY_NAME = Prepared(
         users.c.account_id == sa.bindparam("account_id"), users.c.name_key == sa.bindparam("name_key")
     ).order_by(user_tags.c.position)
 )
+_ROOT_BY_EMAIL = Prepared(
+    USER_WITH_TAGS.where(users.c.email == sa.bindparam("email"), users.c.is_root.is_(True)).order_by(
+        user_tags.c.position
+    )
+)
 # Users by id, whatever the number of ids (their tags: tag_rows.tags_by_owner).
 _USERS_BY_IDS = {
     dialect: Prepared(sa.select(users).where(condition)) for dialect, condition in in_ids(users.c.id, "ids").items()
@@ -42,6 +47,11 @@ _PASSWORD_SUCCEEDED = Prepared(
     users.update()
     .where(users.c.id == sa.bindparam("b_user_id"))
     .values(password_failures=0, password_next_attempt_at=0, password_last_used=sa.bindparam("b_now"))
+)
+_SET_PASSWORD_DELAY = Prepared(
+    users.update()
+    .where(users.c.id == sa.bindparam("b_user_id"))
+    .values(password_next_attempt_at=sa.bindparam("b_next_attempt_at"))
 )
 _ACCESS_KEY = Prepared(sa.select(access_keys).where(access_keys.c.id == sa.bindparam("key_id")))
 # A key with its user and the user's tags: the user's columns under their own names, the key's prefixed.
@@ -162,7 +172,7 @@ class SqlUserRepository:
         return joined_user(_USER_BY_NAME.all(self._c, {"account_id": account_id, "name_key": name.lower()}))
 
     def root_by_email(self, email: str) -> User | None:
-        return self._one(sa.and_(users.c.email == email.lower(), users.c.is_root.is_(True)))
+        return joined_user(_ROOT_BY_EMAIL.all(self._c, {"email": email.lower()}))
 
     def root_of(self, account_id: str) -> User:
         user = self._one(sa.and_(users.c.account_id == account_id, users.c.is_root.is_(True)))
@@ -222,10 +232,10 @@ class SqlUserRepository:
         return int(row[0]), float(row[1])
 
     def set_password_delay(self, user_id: str, next_attempt_at: float) -> None:
-        self._c.execute(users.update().where(users.c.id == user_id).values(password_next_attempt_at=next_attempt_at))
+        _SET_PASSWORD_DELAY.owe(self._c, {"b_user_id": user_id, "b_next_attempt_at": next_attempt_at})
 
     def password_succeeded(self, user_id: str, now: float) -> None:
-        _PASSWORD_SUCCEEDED.rowcount(self._c, {"b_user_id": user_id, "b_now": now})
+        _PASSWORD_SUCCEEDED.owe(self._c, {"b_user_id": user_id, "b_now": now})
 
     def reset_password_failures(self, user_id: str) -> None:
         self._c.execute(
