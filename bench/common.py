@@ -307,6 +307,7 @@ class LoadResult:
     ok_latencies: list[float]
     failures: int
     first_failure: str | None
+    cpu: Any = None  # bench.cpu.CpuUse, where the caller measured it
 
     @property
     def ok(self) -> int:

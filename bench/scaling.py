@@ -10,7 +10,9 @@ for GetSessionToken, on moto (which checks nothing), all in one run, in four sce
 - one client address or many: servers run with `--trusted-proxy 127.0.0.1/32` and each request carries an
   `X-Forwarded-For` (one fixed address, or a distinct one per request; unsigned, so it is added after signing).
 
-Ratios: against 1 process of the same engine and scenario, against SQLite and against moto.
+Ratios: against 1 process of the same engine and scenario, against SQLite and against moto. Each cell also says
+where the CPU went (bench/cpu.py): the milliseconds of CPU per answered request of the server's processes, of
+PostgreSQL's and of the load generator, and how busy the whole machine was (100%: every core).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bench import console_step, peers
+from bench import console_step, cpu, peers
 from bench.common import (
     LoadResult,
     StepPool,
@@ -74,14 +76,23 @@ def fresh_step_if_short(pool: StepPool, duration: float, needed: int) -> None:
         pool.prepare()
 
 
-def sts_cell(port: int, pool: StepPool, many_addresses: bool, args: argparse.Namespace) -> LoadResult:
+def measured_load(server_pid: int | None, port: int, supply: Callable[[], bytes | None], **load: Any) -> LoadResult:
+    """run_load, with the CPU each side spent meanwhile."""
+    with cpu.measured(server_pid) as use:
+        result = run_load(port, supply, **load)
+    result.cpu = use[0] if use else None
+    return result
+
+
+def sts_cell(port: int, pid: int | None, pool: StepPool, many_addresses: bool, args: argparse.Namespace) -> LoadResult:
     wait_until_quiet(timeout=args.quiet_timeout)
     needed = min(pool.count, max(50, pool.count // 2))
     fresh_step_if_short(pool, args.duration, needed)
     supply = AddressedSupply(pool, many_addresses)
     warmup = min(50, pool.count // 10)
     run_load(port, supply, concurrency=args.scaling_concurrency, duration=0.5, max_requests=warmup, ok=issued)
-    return run_load(
+    return measured_load(
+        pid,
         port,
         supply,
         concurrency=args.scaling_concurrency,
@@ -92,7 +103,7 @@ def sts_cell(port: int, pool: StepPool, many_addresses: bool, args: argparse.Nam
 
 
 def console_cell(
-    port: int, users: list[console_step.ConsoleUser], many_addresses: bool, args: argparse.Namespace
+    port: int, pid: int | None, users: list[console_step.ConsoleUser], many_addresses: bool, args: argparse.Namespace
 ) -> LoadResult:
     chosen = console_step.pick(users, args.scaling_console_signins)
     if not many_addresses:
@@ -102,7 +113,8 @@ def console_cell(
     if len(pending) < len(chosen):
         print(f"  ! console: {len(chosen) - len(pending)} password steps did not reach the code step", flush=True)
     wait_until_quiet(timeout=args.quiet_timeout)
-    return run_load(
+    return measured_load(
+        pid,
         port,
         console_step.supply(port, pending),
         concurrency=args.scaling_concurrency,
@@ -145,6 +157,7 @@ def measure_twostep(engine: str, workers: list[int], args: argparse.Namespace) -
                 env={"TWOSTEP_SIGNIN_ANSWER_FLOOR": "0"},
             )
             port = instance.port
+            pid = instance.process.pid if instance.process else None
             try:
                 pools = {
                     name: StepPool(
@@ -154,10 +167,10 @@ def measure_twostep(engine: str, workers: list[int], args: argparse.Namespace) -
                 }
                 for accounts, addresses in SCENARIOS:
                     label = f"{instance.engine_name} x{count} {accounts} account(s) {addresses} address(es)"
-                    result = sts_cell(port, pools[accounts], addresses == "many", args)
+                    result = sts_cell(port, pid, pools[accounts], addresses == "many", args)
                     results[("sts", engine, count, accounts, addresses)] = result
                     report(f"GetSessionToken {label}", result)
-                    result = console_cell(port, people["console"][accounts], addresses == "many", args)
+                    result = console_cell(port, pid, people["console"][accounts], addresses == "many", args)
                     results[("console", engine, count, accounts, addresses)] = result
                     report(f"console MFA step {label}", result)
             finally:
@@ -178,12 +191,13 @@ def report(label: str, result: LoadResult) -> None:
 
 
 def measure_moto(args: argparse.Namespace) -> LoadResult:
-    with peers.moto_server() as port:
+    with peers.moto_process() as (port, pid):
         request = moto_sts_request(port)
         wait_until_quiet(timeout=args.quiet_timeout)
         supply = AddressedSupply(lambda: request, many=False)
         run_load(port, supply, concurrency=args.scaling_concurrency, duration=0.5, max_requests=50, ok=issued)
-        return run_load(
+        return measured_load(
+            pid,
             port,
             supply,
             concurrency=args.scaling_concurrency,
@@ -191,6 +205,14 @@ def measure_moto(args: argparse.Namespace) -> LoadResult:
             max_requests=args.max_requests,
             ok=issued,
         )
+
+
+def cpu_columns(result: LoadResult) -> list[str]:
+    use = result.cpu
+    if use is None:
+        return ["-"] * 4
+    server, postgres, client = use.per_request_ms(result.ok)
+    return [f"{server:.2f}", f"{postgres:.2f}", f"{client:.2f}", f"{100 * use.machine_busy:.0f}%"]
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -215,13 +237,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             row += [ratio(result.rate, lite.rate) if lite else "-"]
             if call == "sts":
                 row.append(ratio(result.rate, moto.rate) if moto else "-")
-            rows.append(row)
+            rows.append(row + cpu_columns(result))
         header = ["server", "procs", "accounts", "addresses", "ok", "req/s", "p50 ms", "p99 ms", "vs 1 proc"]
         header.append("vs SQLite")
         if call == "sts":
             header.append("vs moto")
             if moto:
                 rows.append(["moto (no check)", 1, "-", "-", moto.ok, f"{moto.rate:.0f}", f"{moto.p(50):.1f}",
-                             f"{moto.p(99):.1f}", "-", "-", "1.0x"])  # fmt: skip
+                             f"{moto.p(99):.1f}", "-", "-", "1.0x", *cpu_columns(moto)])  # fmt: skip
+        header += ["server CPU ms/req", "PostgreSQL CPU ms/req", "client CPU ms/req", "machine busy"]
         print_table(f"{title}, concurrency {args.scaling_concurrency}, {args.duration:g} s per cell", header, rows)
     return {"results": results, "moto": moto}
