@@ -1,4 +1,4 @@
-"""Accounts, users and access keys in SQL."""
+"""Users and access keys in SQL (accounts: account_repository.py)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from twostep.crypto.keyring import Sealed
-from twostep.identity.models import AccessKey, Account, Tag, User
+from twostep.identity.models import AccessKey, Tag, User
 from twostep.store.prepared import Prepared, ids_parameter, in_ids
-from twostep.store.tables import access_keys, accounts, user_tags, users
+from twostep.store.tables import access_keys, user_tags, users
 from twostep.store.tag_rows import tags_by_owner
 
 # Built once (see device_repository): every API call resolves its access key and user with these.
@@ -69,38 +69,6 @@ _ACCESS_KEY_WITH_OWNER = Prepared(
     .where(access_keys.c.id == sa.bindparam("key_id"))
     .order_by(user_tags.c.position)
 )
-
-
-class SqlAccountRepository:
-    def __init__(self, connection: sa.Connection) -> None:
-        self._c = connection
-
-    def add(self, account: Account) -> None:
-        self._c.execute(accounts.insert().values(id=account.id, created_at=account.created_at))
-
-    @staticmethod
-    def _account(row: Any) -> Account:
-        return Account(row.id, row.created_at, row.require_mfa, row.mfa_grace_until, row.allow_users_to_change_password)
-
-    def get(self, account_id: str) -> Account | None:
-        row = self._c.execute(sa.select(accounts).where(accounts.c.id == account_id)).first()
-        return self._account(row) if row else None
-
-    def all(self) -> list[Account]:
-        rows = self._c.execute(sa.select(accounts).order_by(accounts.c.created_at)).all()
-        return [self._account(r) for r in rows]
-
-    def set_mfa_requirement(self, account_id: str, required: bool, grace_until: float | None) -> None:
-        self._c.execute(
-            accounts.update()
-            .where(accounts.c.id == account_id)
-            .values(require_mfa=required, mfa_grace_until=grace_until)
-        )
-
-    def set_users_may_change_password(self, account_id: str, allowed: bool) -> None:
-        self._c.execute(
-            accounts.update().where(accounts.c.id == account_id).values(allow_users_to_change_password=allowed)
-        )
 
 
 class SqlUserRepository:

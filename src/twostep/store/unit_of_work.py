@@ -8,11 +8,12 @@ import sqlalchemy as sa
 
 from twostep.audit.head_signature import HeadSigner
 from twostep.store import batched_transaction
+from twostep.store.account_repository import SqlAccountRepository
 from twostep.store.audit_repository import SqlAuditLog
 from twostep.store.device_repository import SqlDeviceRepository
 from twostep.store.engine import WriterLock, finish_checkpoint, writer_lock
 from twostep.store.group_repository import SqlGroupRepository
-from twostep.store.identity_repository import SqlAccessKeyRepository, SqlAccountRepository, SqlUserRepository
+from twostep.store.identity_repository import SqlAccessKeyRepository, SqlUserRepository
 from twostep.store.owned_policy_repository import SqlOwnedPolicyRepository
 from twostep.store.passkey_repository import SqlChallengeRepository, SqlPasskeyRepository
 from twostep.store.policy_repository import SqlPolicyRepository
