@@ -252,9 +252,8 @@ class CodeVerifier:
             state = uow.recovery_codes.throttle_state(user.id)
             if state is not None:
                 refuse_unreserved(self.throttling, uow, subject, state, now, context)
-            fail(
-                self.throttling, uow, subject, now, context, RejectionReason.WRONG, 0
-            )  # no codes at all: nothing matches
+            # No codes at all: nothing matches.
+            fail(self.throttling, uow, subject, now, context, RejectionReason.WRONG, 0)
         if recent:
             wait_for_source(self.throttling, uow, subject, now, context)
         key = self._keyring.open(reserved.hash_key, hash_key_associated_data(user.id))
